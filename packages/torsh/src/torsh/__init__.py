@@ -1,0 +1,36 @@
+"""torsh: PyTorch's API on small, readable packages. ``import torsh as torch`` and go.
+
+Everything tensor-level is imported eagerly (it is cheap); ``torsh.nn``, ``torsh.optim``, ``torsh.utils.data``,
+... resolve on first use to their own pip packages.
+"""
+
+import importlib as _importlib
+
+from torsh_autograd import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
+from torsh_core import (
+    Size, bfloat16, bool, cdouble, cfloat, complex64, complex128, device, double, dtype, float, float16, float32,
+    float64, get_default_dtype, half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
+    uint8,
+)
+from torsh_core.shape import broadcast_shapes
+from torsh_tensor import *  # noqa: F403
+from torsh_tensor import Tensor, result_type  # noqa: F401
+
+from . import autograd  # noqa: F401
+from ._lazy import SUBPACKAGES as _SUBPACKAGES
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES or name in ("utils", "cuda", "amp", "serialization"):
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'torsh' has no attribute {name!r}")
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__qualname__
