@@ -140,6 +140,17 @@ def compat(session):
 
 
 @nox.session
+def mpi(session):
+    """Tests marked mpi (torsh-distributed's test_mpi_*.py) under mpiexec on 2 ranks, then 4 (oversubscribed)."""
+    install_local(session, closure("torsh-distributed"), *TEST_DEPS, tested="torsh-distributed")
+    folder = DISTS["torsh-distributed"] / "tests"
+    tests = sorted(p.relative_to(ROOT).as_posix() for p in folder.glob("test_mpi_*.py"))
+    for ranks in ("2", "4"):  # mpiexec comes from the mpich wheel in the session's venv
+        session.run("mpiexec", "-n", ranks, "python", "-m", "pytest", *tests, "-m", "mpi", "-q",
+                    "-p", "no:cacheprovider", *session.posargs, env={"MPIEXEC_TIMEOUT": "300"})
+
+
+@nox.session
 def demo(session):
     """Run the demo program a user would run first (examples/quickstart.py)."""
     script = ROOT / "examples" / "quickstart.py"

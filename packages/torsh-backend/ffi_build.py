@@ -6,7 +6,7 @@ from pathlib import Path
 import cffi
 
 CSRC = Path(__file__).resolve().parent / "csrc"
-HEADERS = ("version.h", "parallel.h", "elementwise.h", "reduce.h", "fused.h", "special.h")
+HEADERS = ("version.h", "parallel.h", "elementwise.h", "reduce.h", "fused.h", "special.h", "sparse.h")
 COMPILE_ARGS = ["-std=c99", "-O3", "-fopenmp", "-Wall", "-Wextra"]
 
 

@@ -95,3 +95,18 @@ def test_gradcheck_leaves_inputs_unchanged():
 def test_non_contiguous_input():
     base = leaf(np.arange(6.0).reshape(2, 3) / 10)
     assert gradcheck(lambda a: (a.t() * 2).exp(), (base,))
+
+
+def test_unsupported_checks_raise_not_implemented():
+    from torsh_core.errors import TorshNotImplementedError
+
+    x = leaf([1.0])
+    with pytest.raises(TorshNotImplementedError, match="check_forward_ad"):
+        gradcheck(lambda a: a * 2, (x,), check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="check_batched_grad"):
+        gradgradcheck(lambda a: a * 2, (x,), check_batched_grad=True)
+
+
+def test_fast_mode_runs_the_full_check():
+    assert gradcheck(lambda a: a.exp(), (leaf([0.5]),), fast_mode=True)
+    assert gradcheck(WrongSquare.apply, (leaf([1.0]),), fast_mode=True, raise_exception=False) is False

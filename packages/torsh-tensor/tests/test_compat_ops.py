@@ -46,9 +46,9 @@ def C(name, fn, *specs, grad=True, tol=1e-6):
 
 F34, F4, F3, P34, U34 = ("f", 3, 4), ("f", 4), ("f", 3), ("p", 3, 4), ("u", 3, 4)
 
-UNARY = """exp log1p:p expm1 sqrt:p rsqrt:p sin cos tan:u tanh sigmoid erf erfc erfinv:u lgamma:p digamma:p abs sign floor
-ceil round trunc frac reciprocal:p neg square asin:u acos:u atan sinh cosh asinh acosh:g atanh:u exp2 log2:p log10:p
-deg2rad rad2deg sgn log:p logit:u relu""".split()
+UNARY = """exp log1p:p expm1 sqrt:p rsqrt:p sin cos tan:u tanh sigmoid erf erfc erfinv:u lgamma:p digamma:p abs sign
+floor ceil round trunc frac reciprocal:p neg square asin:u acos:u atan sinh cosh asinh acosh:g atanh:u exp2 log2:p
+log10:p deg2rad rad2deg sgn log:p logit:u relu""".split()
 
 CASES = []
 for entry in UNARY:
@@ -126,7 +126,7 @@ CASES += [
     C("rpow_int", lambda M, a: 2 ** a, ("n", 5)),
     C("remainder", lambda M, a, b: M.remainder(a, b), F34, P34),
     C("remainder_neg", lambda M, a: a % -1.5, F34),
-    C("rmod", lambda M, a: 5.0 % a, P34),
+    C("rmod", lambda M, a: 5.0 % a, P34, grad=False),  # torch has no derivative for a scalar dividend
     C("remainder_int", lambda M, a, b: a % b, ("i", 8), ("n", 8)),
     C("fmod", lambda M, a, b: M.fmod(a, b), F34, P34),
     C("fmod_int", lambda M, a: M.fmod(a, 3), ("i", 8)),
@@ -378,14 +378,15 @@ CASES += [
     C("getitem_arrays_split", lambda M, x: x[[0, 1], :, [0, 2]], ("f", 2, 3, 4)),
     C("getitem_0d_tensor", lambda M, x: x[M.tensor(1)], F34),
     C("index_select", lambda M, x, i: M.index_select(x, 1, i), F34, ("ix", 4, 5)),
-    C("index_select_0d", lambda M, x: x.index_select(0, M.tensor([0, 0])), ("f",)),
+    C("index_select_0d", lambda M, x: x.index_select(0, M.tensor([0])), ("f",)),
     C("gather", lambda M, x, i: M.gather(x, 1, i), F34, ("ix", 4, 3, 2)),
     C("gather_neg_dim", lambda M, x, i: x.gather(-2, i), F34, ("ix", 3, 2, 4)),
     C("take_along_dim", lambda M, x, i: M.take_along_dim(x, i, 1), F34, ("ix", 4, 3, 2)),
     C("scatter", lambda M, x, s: x.scatter(1, M.tensor([[0, 1], [2, 3], [1, 0]]), s), F34, ("f", 3, 2)),
     C("scatter_value", lambda M, x: x.scatter(0, M.tensor([[0, 1, 2, 0]]), 1.5), F34),
     C("scatter_add", lambda M, x, i, s: M.scatter_add(x, 1, i, s), F34, ("ix", 4, 3, 5), ("f", 3, 5)),
-    C("scatter_add_small_src", lambda M, x, s: x.scatter_add(0, M.tensor([[0, 1]]), s), F34, ("f", 2, 3)),
+    C("scatter_add_small_src", lambda M, x, s: x.scatter_add(0, M.tensor([[0, 1]]), s), F34, ("f", 2, 3),
+      grad=False),  # torch's backward rejects a src larger than index
     C("scatter_reduce_sum", lambda M, x, i, s: x.scatter_reduce(1, i, s, "sum"), F34, ("ix", 4, 3, 5), ("f", 3, 5)),
     C("scatter_reduce_amax", lambda M, x, i, s: x.scatter_reduce(1, i, s, "amax", include_self=False), F34,
       ("ix", 4, 3, 5), ("f", 3, 5)),
@@ -466,7 +467,7 @@ def _check_same(tr, tt, tol, what):
     assert tuple(tr.shape) == tuple(tt.shape), f"{what}: shape {tuple(tr.shape)} vs {tuple(tt.shape)}"
     assert tr.dtype.name == str(tt.dtype).split(".")[1], f"{what}: dtype {tr.dtype.name} vs {tt.dtype}"
     a = np.asarray(tr.detach().numpy())
-    b = tt.detach().numpy()
+    b = tt.detach().clone().numpy() if not tt._is_zerotensor() else np.zeros(tuple(tt.shape))
     if a.dtype.kind in "fc":
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol, equal_nan=True, err_msg=what)
     else:

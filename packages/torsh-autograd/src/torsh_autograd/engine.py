@@ -144,28 +144,30 @@ def run(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=T
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
-            outs = _run_node(node, buf, captures, results, needed, accumulate, retain_graph, create_graph)
-            if not outs:
-                outs = (None,) * len(node.next_functions)
-            for edge, g in zip(node.next_functions, outs):
+            outs = _run_node(node, buf, captures, results, needed, accumulate, retain_graph, create_graph) if buf \
+                else ()
+            for i, edge in enumerate(node.next_functions):
                 if edge is None:
                     continue
                 child, idx = edge
+                g = outs[i] if outs else None
                 if g is not None and (needed is None or needed.get(child)):
-                    cbuf = buffers.setdefault(child, {})
-                    cbuf[idx] = g if idx not in cbuf else cbuf[idx] + g
-                deps[child] -= 1
-                if deps[child] == 0:
+                    cbuf = buffers.get(child)
+                    if cbuf is None:
+                        buffers[child] = {idx: g}
+                    else:
+                        cbuf[idx] = cbuf[idx] + g if idx in cbuf else g
+                left = deps[child] - 1
+                deps[child] = left
+                if not left:
                     ready.append(child)
     return results
 
 
 def _run_node(node, buf, captures, results, needed, accumulate, retain_graph, create_graph):
     """Run one node's hooks and backward; returns the grads for its next_functions (or () to stop here)."""
-    n_out = len(node._out_meta) if node._out_meta is not None else 1
-    if not buf:
-        return ()
-    grads = [buf.get(i) for i in range(n_out)]
+    meta = node._out_meta
+    grads = [buf.get(0)] if meta is None else [buf.get(i) for i in range(len(meta))]
     if node._pre_hooks or node._retain_hooks:
         _apply_pre_hooks(node, grads)
     if captures is not None and node in captures:
@@ -177,7 +179,8 @@ def _run_node(node, buf, captures, results, needed, accumulate, retain_graph, cr
         return ()
     if needed is not None and not any(e is not None and needed.get(e[0]) for e in node.next_functions):
         return ()
-    _materialize(node, grads)
+    if meta is not None:
+        _materialize(node, grads)
     outs = node.backward_fn(node, *grads)
     if not isinstance(outs, tuple):
         outs = (outs,)

@@ -4,17 +4,24 @@ import functools
 import inspect
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    """Per-thread modes; class attributes are every new thread's defaults (and make reads fast)."""
+
+    enabled = True
+    inference = False
+
+
+_state = _State()
 
 
 def is_grad_enabled():
     """True when new ops record their backward."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def is_inference_mode_enabled():
     """True inside ``inference_mode()`` (and not merely inside ``no_grad()``), as in PyTorch."""
-    return getattr(_state, "inference", False)
+    return _state.inference
 
 
 def _set(mode):

@@ -4,7 +4,7 @@ import weakref
 
 from torsh_core.errors import TorshRuntimeError
 
-from . import anomaly
+from . import anomaly, tensor_api
 
 
 class Node:
@@ -13,18 +13,19 @@ class Node:
     Extra state an op's backward needs is set as plain attributes on the node (like PyTorch's ``ctx``).
     """
 
+    # Defaults live on the class so that recording a node (once per op call) sets only what it must.
     _name = None
+    _saved = None
+    _pre_hooks = None
+    _hooks = None
+    _retain_hooks = None
+    _out_meta = None
 
     def __init__(self, backward_fn, edges, name=None):
         self.backward_fn = backward_fn
         self.next_functions = edges
         if name is not None:
             self._name = name
-        self._saved = None
-        self._pre_hooks = None
-        self._hooks = None
-        self._retain_hooks = None
-        self._out_meta = None
         if anomaly._enabled:
             self._trace = anomaly.current_trace()
 
@@ -37,7 +38,7 @@ class Node:
     # saved tensors ------------------------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
         """Keep tensors for backward and remember their versions to detect later in-place changes."""
-        self._saved = tuple((t, t._version[0]) if t is not None else (None, 0) for t in tensors)
+        self._saved = tuple([(t, t._version[0]) if t is not None else (None, 0) for t in tensors])
 
     @property
     def saved_tensors(self):
@@ -127,12 +128,13 @@ class AccumulateGrad(Node):
 
 def accumulate_into(t, grad, create_graph):
     """Add ``grad`` into ``t.grad``: a fresh copy the first time, in place afterwards unless building a graph."""
-    if t.grad is None:
-        t.grad = grad if create_graph else grad.detach().clone()
-    elif create_graph or t.grad.grad_fn is not None:
-        t.grad = t.grad + grad
+    current = t.grad
+    if current is None:
+        t.grad = grad if create_graph else tensor_api.get().detached_copy(grad)
+    elif create_graph or current.grad_fn is not None:
+        t.grad = current + grad
     else:
-        t.grad.add_(grad.detach())
+        tensor_api.get().add_into(current, grad)
 
 
 class RemovableHandle:

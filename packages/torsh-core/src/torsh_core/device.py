@@ -1,8 +1,11 @@
 """Devices parsed like PyTorch's: 'cpu', 'cuda', 'cuda:1', device('cuda', 0)."""
 
+import re
+
 from .errors import TorshRuntimeError, TorshTypeError
 
 _TYPES = ("cpu", "cuda")
+_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 class device:
@@ -15,23 +18,31 @@ class device:
             if index is not None:
                 raise TorshTypeError("device(): index given twice")
             return type_or_str
-        if isinstance(type_or_str, int) and not isinstance(type_or_str, bool):
+        if isinstance(type_or_str, int) and not isinstance(type_or_str, bool) and index is None:
             type_or_str, index = "cuda", type_or_str
         if not isinstance(type_or_str, str):
-            raise TorshTypeError(f"device(): expected a string or device, got {type(type_or_str).__name__}")
-        kind, _, idx = type_or_str.partition(":")
-        if idx:
-            if index is not None:
-                raise TorshRuntimeError(f"device string {type_or_str!r} already has an index")
-            if not idx.isdigit():
+            raise TorshTypeError(f"device(): expected a string, device or int, got {type(type_or_str).__name__}")
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TorshTypeError(f"device(): index must be an int, got {type(index).__name__}")
+        if not type_or_str:
+            raise TorshRuntimeError("Device string must not be empty")
+        kind, colon, idx = type_or_str.partition(":")
+        if colon:
+            if not _INDEX.fullmatch(idx):
                 raise TorshRuntimeError(f"Invalid device string: {type_or_str!r}")
+            if index is not None:
+                raise TorshRuntimeError(
+                    f"type (string) must not include an index because index was passed explicitly: {type_or_str}"
+                )
             index = int(idx)
         if kind not in _TYPES:
+            if not kind.isalpha():
+                raise TorshRuntimeError(f"Invalid device string: {type_or_str!r}")
             raise TorshRuntimeError(
                 f"Expected one of {', '.join(_TYPES)} device type at start of device string: {type_or_str}"
             )
-        if index is not None and (not isinstance(index, int) or index < 0):
-            raise TorshRuntimeError(f"Device index must be a non-negative integer, got {index!r}")
+        if index is not None and index < 0:
+            raise TorshRuntimeError("Device index must not be negative")
         self = object.__new__(cls)
         object.__setattr__(self, "type", kind)
         object.__setattr__(self, "index", index)
@@ -41,12 +52,10 @@ class device:
         raise AttributeError("torsh.device is immutable")
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except TorshRuntimeError:
-                return False
-        return isinstance(other, device) and self.type == other.type and self.index == other.index
+        """Equal to devices of the same type and index; like PyTorch, never equal to a string."""
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
         return hash((self.type, self.index))

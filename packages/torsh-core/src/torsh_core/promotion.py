@@ -2,6 +2,8 @@
 
 from . import config
 from . import dtypes as _dt
+from .dtypes import _COMPLEX, _FLOAT
+from .errors import TorshTypeError
 
 DIM, ZERO_DIM, SCALAR = 0, 1, 2
 
@@ -16,32 +18,35 @@ def scalar_dtype(value):
         return config.get_default_dtype()
     if isinstance(value, complex):
         return config.get_default_dtype().to_complex()
-    raise TypeError(f"not a Python scalar: {type(value).__name__}")
+    raise TorshTypeError(f"not a Python scalar: {type(value).__name__}")
 
 
 def result_type(operands):
-    """The result dtype of ``operands``, a sequence of (dtype, kind) with kind DIM, ZERO_DIM or SCALAR."""
+    """The result dtype of ``operands``, a sequence of (dtype, kind) with kind DIM, ZERO_DIM or SCALAR.
+
+    Each kind is promoted on its own; then a lower-priority kind only counts when it is of a higher category
+    (bool < integer < floating < complex), as PyTorch's ``combine_categories`` does.
+    """
     best = [None, None, None]
     for d, kind in operands:
         cur = best[kind]
         best[kind] = d if cur is None else _dt.promote_types(cur, d)
-    result = None
-    for kind in (DIM, ZERO_DIM, SCALAR):
-        d = best[kind]
-        if d is None:
-            continue
-        if result is None:
-            result = d
-        elif d._category > result._category:
-            result = _scalar_in_category(d._category, result) if kind == SCALAR else d
-    return result
+    return _combine(best[DIM], _combine(best[ZERO_DIM], best[SCALAR]))
 
 
-def _scalar_in_category(cat, current):
-    """A Python scalar of a higher category promotes to that category's default type."""
-    default = config.get_default_dtype()
-    if cat == 2:
-        return default
-    if current.is_floating_point:
-        return current.to_complex()
-    return default.to_complex()
+def _combine(higher, lower):
+    """``higher``'s dtype unless ``lower`` is of a higher category; complex keeps a floating ``higher``'s width."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    hc, lc = higher._category, lower._category
+    if hc == _COMPLEX:
+        return higher
+    if lc == _COMPLEX:
+        return higher.to_complex() if hc == _FLOAT else lower
+    if hc == _FLOAT:
+        return higher
+    if higher is _dt.bool or lc == _FLOAT:
+        return _dt.promote_types(higher, lower)
+    return higher

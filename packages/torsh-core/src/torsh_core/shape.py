@@ -1,6 +1,6 @@
 """Shapes, strides and the broadcasting rules every op shares."""
 
-from .errors import ShapeError, TorshIndexError, TorshTypeError
+from .errors import ShapeError, TorshIndexError, TorshRuntimeError, TorshTypeError, TorshValueError
 
 
 class Size(tuple):
@@ -26,12 +26,14 @@ class Size(tuple):
 
 
 def broadcast_shapes(*shapes):
-    """The shape all ``shapes`` broadcast to; ShapeError (a RuntimeError) names the clash."""
-    if len(shapes) == 2 and shapes[0] == shapes[1]:
-        return tuple(shapes[0])
+    """The ``Size`` all ``shapes`` (tuples, or ints for 1-d shapes) broadcast to; ShapeError names the clash."""
+    if len(shapes) == 2 and shapes[0] == shapes[1] and type(shapes[0]) is tuple and all(
+            type(n) is int and n >= 0 for n in shapes[0]):
+        return Size(shapes[0])
+    shapes = [_as_shape(s) for s in shapes]
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
-    for s in shapes:
+    for k, s in enumerate(shapes):
         off = ndim - len(s)
         for i, n in enumerate(s):
             cur = out[off + i]
@@ -41,9 +43,26 @@ def broadcast_shapes(*shapes):
                 out[off + i] = n
                 continue
             raise ShapeError(
-                f"shape mismatch: objects cannot be broadcast to a single shape. "
-                f"The size {n} of shape {tuple(s)} does not match size {cur} at non-singleton dimension {i - len(s)}"
+                f"shape mismatch: objects cannot be broadcast to a single shape. The size {n} of shape {s} "
+                f"(argument {k}) does not match size {cur} at non-singleton dimension {i - len(s)}"
             )
+    return Size(out)
+
+
+def _as_shape(s):
+    """A shape tuple from a tuple/list/Size or a lone int; TypeError/ValueError for anything else."""
+    if hasattr(s, "__index__") and not isinstance(s, bool):
+        s = (s,)
+    elif not isinstance(s, (tuple, list)):
+        raise TorshTypeError(f"broadcast_shapes: expected a shape (tuple of ints) or an int, got {type(s).__name__}")
+    out = []
+    for n in s:
+        if not hasattr(n, "__index__") or isinstance(n, bool):
+            raise TorshTypeError(f"broadcast_shapes: shape {tuple(s)} has an element of type {type(n).__name__}")
+        n = n.__index__()
+        if n < 0:
+            raise TorshValueError(f"Attempting to broadcast a dimension with negative length! (shape {tuple(s)})")
+        out.append(n)
     return tuple(out)
 
 
@@ -94,8 +113,6 @@ def check_shape(shape):
             raise TorshTypeError(f"size must be a sequence of ints, got an element of type {type(n).__name__}")
         n = n.__index__()
         if n < 0:
-            from .errors import TorshRuntimeError
-
             raise TorshRuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
         out.append(n)
     return tuple(out)

@@ -82,12 +82,12 @@ def collate(batch, *, collate_fn_map=None):
     if isinstance(sample, collections.abc.Mapping):
         return _rebuild_like(sample, {key: recurse([d[key] for d in batch]) for key in sample})
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
-        return type(sample)(*(recurse(list(field)) for field in zip(*batch)))
+        return type(sample)(*(recurse(field) for field in zip(*batch)))
     if isinstance(sample, collections.abc.Sequence):
         size = len(sample)
         if any(len(s) != size for s in batch):
             raise TorshRuntimeError("each element in list of batch should be of equal size")
-        fields = [recurse(list(field)) for field in zip(*batch)]
+        fields = [recurse(field) for field in zip(*batch)]
         return fields if isinstance(sample, tuple) else _rebuild_like(sample, fields)
     raise TorshTypeError(_ERROR.format(type(sample)))
 

@@ -7,7 +7,7 @@ from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, Torsh
 from torsh_tensor._tensor import Tensor, _wrap, needs_grad, record
 
 __all__ = ["Tensor", "wrap", "result", "needs_grad", "is_grad_enabled", "xp_of", "save_output", "saved_output",
-           "ntuple", "check_tensor", "check_float", "write_back", "dtype_name"]
+           "ntuple", "check_tensor", "check_float", "maybe_inplace", "dtype_name"]
 
 
 def wrap(arr):
@@ -92,9 +92,12 @@ def dtype_name(t):
     return _PT_NAMES.get(t.dtype.name, t.dtype.name)
 
 
-def write_back(input, out):
-    """The ``inplace=True`` flavour: store ``out`` into ``input`` (keeping autograd history) and return ``input``."""
-    return input.copy_(out)
+def maybe_inplace(fn, input, inplace):
+    """``fn(input)``; with ``inplace`` its result is stored into ``input`` (history kept), computed from a copy when
+    recording so that the values saved for backward are not the ones overwritten."""
+    if not inplace:
+        return fn(input)
+    return input.copy_(fn(input.clone() if needs_grad(input) else input))
 
 
 def check_probability(p, name="dropout"):

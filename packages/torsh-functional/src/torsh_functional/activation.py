@@ -11,7 +11,7 @@ import torsh_tensor
 from torsh_core.errors import TorshRuntimeError, TorshValueError
 from torsh_core.shape import normalize_dim
 
-from ._op import check_float, check_tensor, result, wrap, write_back, xp_of
+from ._op import check_float, check_tensor, is_grad_enabled, maybe_inplace, result, wrap, xp_of
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -26,11 +26,14 @@ def _pointwise(input, name, forward, derivative, inplace=False, floats_only=True
         check_float(input, name)
     else:
         check_tensor(input, "input", name)
-    with np.errstate(all="ignore"):
-        arr = forward(input._data)
-    out = result(arr, (input,), _pointwise_backward, f"{name.title().replace('_', '')}Backward0", save=(input,),
-                 derivative=derivative)
-    return write_back(input, out) if inplace else out
+
+    def apply(x):
+        with np.errstate(all="ignore"):
+            arr = forward(x._data)
+        return result(arr, (x,), _pointwise_backward, f"{name.title().replace('_', '')}Backward0", save=(x,),
+                      derivative=derivative)
+
+    return maybe_inplace(apply, input, inplace)
 
 
 def _pointwise_backward(node, g):
@@ -112,8 +115,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     check_float(input, "rrelu_with_noise")
     slope = torsh_tensor.rand(input.shape, dtype=input.dtype, device=input.device) * (upper - lower) + lower
     slope = torsh_tensor.where(input > 0, 1.0, slope)
-    out = input * slope
-    return write_back(input, out) if inplace else out
+    return maybe_inplace(lambda x: x * slope, input, inplace)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -224,27 +226,33 @@ def gelu(input, approximate="none"):
     """x * Phi(x), exactly (erf) or with the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise TorshRuntimeError("approximate argument must be either none or tanh.")
+    if approximate == "none":
+        return _gelu_erf(input)
     xp = xp_of(input)
-    if approximate == "tanh":
-        def forward(a):
-            return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
 
-        def derivative(x):
-            t = ((x + 0.044715 * x ** 3) * _SQRT_2_OVER_PI).tanh()
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
-    else:
-        def forward(a):
-            return (0.5 * a * (1 + _erf(a * _INV_SQRT2))).astype(a.dtype, copy=False)
+    def forward(a):
+        return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
 
-        def derivative(x):
-            return 0.5 * (1 + (x * _INV_SQRT2).erf()) + x * (x * x * -0.5).exp() * _INV_SQRT_2PI
+    def derivative(x):
+        t = ((x + 0.044715 * x ** 3) * _SQRT_2_OVER_PI).tanh()
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
 
     return _pointwise(input, "gelu", forward, derivative)
 
 
-def _erf(arr):
-    """erf through torsh_tensor's op (the C library), on a bare array."""
-    return torsh_tensor.erf(torsh_tensor.from_numpy(arr) if isinstance(arr, np.ndarray) else arr)._data
+def _gelu_erf(input):
+    """Exact GELU; the normal CDF from the forward is kept for the backward (erf is the expensive part)."""
+    check_float(input, "gelu")
+    a = input._data
+    cdf = 0.5 * (1 + wrap(a * _INV_SQRT2).erf()._data)
+    return result((a * cdf).astype(a.dtype, copy=False), (input,), _gelu_erf_backward, "GeluBackward0",
+                  save=(input,), cdf=cdf)
+
+
+def _gelu_erf_backward(node, g):
+    (x,) = node.saved_tensors
+    cdf = 0.5 * (1 + (x * _INV_SQRT2).erf()) if is_grad_enabled() else wrap(node.cdf)
+    return g * (cdf + x * (x * x * -0.5).exp() * _INV_SQRT_2PI)
 
 
 def hardswish(input, inplace=False):

@@ -26,6 +26,7 @@ from .random import (
     Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial, normal, poisson,
     rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
 )
+from .serialization import load, save
 
 _methods.bind()
 _autograd.tensor_api.register(_TensorAPI())

@@ -9,18 +9,18 @@ _MODULES = (arith, compare, indexing, join, linalg, pointwise, reduce, sort, vie
 
 # functions whose first argument is a tensor and that PyTorch also offers as methods
 METHOD_NAMES = """
-add sub mul div true_divide floor_divide remainder fmod pow float_power neg positive maximum minimum fmax fmin atan2
-arctan2 hypot xlogy copysign rsub
+add sub mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative positive maximum
+minimum fmax fmin atan2 arctan2 hypot xlogy copysign
 eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not
 bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift equal isclose allclose isnan
 isinf isfinite isposinf isneginf isreal
-index_select gather scatter scatter_add scatter_reduce index_add index_copy index_fill masked_fill masked_select
-masked_scatter nonzero argwhere take take_along_dim put
+index_select gather scatter scatter_add scatter_reduce index_add index_copy index_fill index_put masked_fill
+masked_select masked_scatter nonzero argwhere take take_along_dim put
 flip fliplr flipud roll repeat tile repeat_interleave tril triu diag diag_embed diagflat rot90
 matmul mm bmm mv dot vdot outer ger addmm addmv baddbmm addbmm inner kron tensordot trace
 exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh arcsin
-arccos arctan arcsinh arccosh arctanh sigmoid reciprocal erf erfc erfinv lgamma digamma deg2rad rad2deg square abs
-absolute sign sgn floor ceil trunc fix frac signbit round clamp clip clamp_min clamp_max nan_to_num lerp logit
+arccos arctan arcsinh arccosh arctanh sigmoid relu reciprocal erf erfc erfinv lgamma digamma deg2rad rad2deg square
+abs absolute sign sgn floor ceil trunc fix frac signbit round clamp clip clamp_min clamp_max nan_to_num lerp logit
 addcmul addcdiv conj angle
 sum nansum sum_to_size mean nanmean prod max min amax amin aminmax argmax argmin var std norm logsumexp cumsum
 cumprod cummax cummin logcumsumexp all any count_nonzero
@@ -34,14 +34,16 @@ ATTR_ALIASES = {"arctan2": (arith, "atan2"), "take_along_dim": (indexing, "take_
 
 # methods with an in-place twin ``name_`` computed out of place and written back
 INPLACE_NAMES = """
-add sub mul div true_divide floor_divide remainder fmod pow float_power neg maximum minimum atan2 hypot xlogy
-copysign eq ne lt le gt ge logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor
-bitwise_not bitwise_left_shift bitwise_right_shift
-scatter scatter_add scatter_reduce index_add index_copy index_fill masked_fill masked_scatter put
+add sub mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative maximum minimum
+fmax fmin atan2 arctan2 hypot xlogy copysign eq ne lt le gt ge greater greater_equal less less_equal not_equal
+logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift
+bitwise_right_shift
+scatter scatter_add scatter_reduce index_add index_copy index_fill index_put masked_fill masked_scatter put
 tril triu
 exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh arcsin
-arccos arctan sigmoid reciprocal erf erfc erfinv lgamma digamma deg2rad rad2deg square abs absolute sign sgn floor
-ceil trunc fix frac round clamp clip clamp_min clamp_max nan_to_num lerp logit addcmul addcdiv cumsum cumprod
+arccos arctan arcsinh arccosh arctanh sigmoid relu reciprocal erf erfc erfinv lgamma digamma deg2rad rad2deg square
+abs absolute sign sgn floor ceil trunc fix frac round clamp clip clamp_min clamp_max nan_to_num lerp logit addcmul
+addcdiv cumsum cumprod
 """.split()
 
 
@@ -62,6 +64,32 @@ def _make_inplace(fn, name):
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place version of :meth:`{name}`."
+    return method
+
+
+def _where(self, condition, y):
+    return indexing.where(condition, self, y)
+
+
+def _polygamma(self, n):
+    return pointwise.polygamma(n, self)
+
+
+def _polygamma_(self, n):
+    return inplace(lambda s: pointwise.polygamma(n, s), self)
+
+
+def _view_inplace(fn, name):
+    """``t_``, ``squeeze_``, ...: ``self`` becomes the view (same memory, new shape) and takes its history."""
+
+    def method(self, *args, **kwargs):
+        res = fn(self, *args, **kwargs)
+        self._data = res._data
+        if res.grad_fn is not None:
+            self.grad_fn, self._output_nr, self._rg = res.grad_fn, 0, True
+        return self
+
+    method.__name__ = name + "_"
     return method
 
 
@@ -86,6 +114,12 @@ def bind():
         setattr(Tensor, name, _find(name))
     for name in INPLACE_NAMES:
         setattr(Tensor, name + "_", _make_inplace(_find(name), name))
+
+    for name in ("t", "transpose", "squeeze", "unsqueeze", "swapaxes", "swapdims"):
+        setattr(Tensor, name + "_", _view_inplace(_find(name), name))
+    Tensor.where = _where
+    Tensor.polygamma = _polygamma
+    Tensor.polygamma_ = _polygamma_
 
     T = Tensor
     T.__add__ = _binary_or_notimpl(arith.add)
@@ -128,7 +162,6 @@ def bind():
                      ("floor_divide", "__ifloordiv__"), ("remainder", "__imod__"), ("pow", "__ipow__"),
                      ("bitwise_and", "__iand__"), ("bitwise_or", "__ior__"), ("bitwise_xor", "__ixor__")):
         setattr(T, name, getattr(T, op + "_"))
-    T.__matmul__ = _binary_or_notimpl(linalg.matmul)
     T.__hash__ = lambda self: id(self)
 
     T.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))

@@ -3,7 +3,7 @@
 import numpy as np
 from torsh_core import config
 from torsh_core import dtypes as _dt
-from torsh_core.errors import DeviceError, TorshTypeError
+from torsh_core.errors import DeviceError, TorshRuntimeError, TorshTypeError
 from torsh_core.promotion import DIM, SCALAR, ZERO_DIM, result_type
 
 from ._tensor import _NP2DT, Tensor, ndarray
@@ -12,11 +12,13 @@ _SCALARS = (bool, int, float, complex)
 
 
 def as_scalar(x):
-    """Python scalar for numbers (NumPy scalars included); None if ``x`` is not a number."""
-    if isinstance(x, _SCALARS):
+    """Python scalar for numbers (NumPy scalars included, as plain Python numbers); None if ``x`` is not one."""
+    if type(x) in _SCALARS:
         return x
     if isinstance(x, np.generic):
-        return x.item()
+        return x.item() if x.dtype.kind in "biufc" else None
+    if isinstance(x, _SCALARS):  # subclasses of int/float (IntEnum, ...)
+        return x
     return None
 
 
@@ -78,25 +80,46 @@ def binary_arrays(a, b):
         s = as_scalar(b)
         if s is None:
             return binary_arrays(a, to_tensor(b, a))
-        return _with_scalar(ad, s), s
+        return _with_scalar(ad, s)
     s = as_scalar(a)
     if s is None:
         return binary_arrays(to_tensor(a, b), b)
-    return s, _with_scalar(b._data, s)
+    bd, s = _with_scalar(b._data, s)
+    return s, bd
 
 
 def _with_scalar(arr, s):
-    """Cast ``arr`` up when a Python scalar of a higher category joins it (int tensor + 0.5 -> float32)."""
+    """(array, scalar) for ``arr op s``: the array cast up when a Python scalar of a higher category joins it
+    (int tensor + 0.5 -> float32), and an integer scalar wrapped into the array's integer type as PyTorch does."""
     kind = arr.dtype.kind
-    if isinstance(s, bool) or kind == "c":
-        return arr
+    if kind == "c" or type(s) is bool:
+        return arr, s
     if isinstance(s, int):
-        return arr.astype(np.int64) if kind == "b" else arr
+        if kind == "b":
+            arr = arr.astype(np.int64)
+        elif kind not in "iu":
+            return arr, s
+        lo, hi = _INT_BOUNDS[arr.dtype]
+        return arr, (s if lo <= s <= hi else _wrap_int(s, arr.dtype))
     if isinstance(s, float):
-        return arr.astype(config.get_default_dtype().np) if kind in "biu" else arr
+        if kind in "biu":
+            return arr.astype(config.get_default_dtype().np), s
+        # ml_dtypes' bfloat16 would turn a Python float into float32; a bfloat16 scalar keeps the array's type
+        return arr, (s if kind == "f" else arr.dtype.type(s))
     if kind == "f" or arr.dtype == _dt.bfloat16.np:
-        return arr.astype(_NP2DT[arr.dtype].to_complex().np)
-    return arr.astype(config.get_default_dtype().to_complex().np)
+        return arr.astype(_NP2DT[arr.dtype].to_complex().np), s
+    return arr.astype(config.get_default_dtype().to_complex().np), s
+
+
+_INT_BOUNDS = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+               for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
+def _wrap_int(s, np_dtype):
+    """An out-of-range Python int reduced modulo 2**bits into ``np_dtype`` (PyTorch's C cast); errors past 64 bits."""
+    if not -(1 << 63) <= s < (1 << 64):
+        raise TorshRuntimeError(f"value {s} cannot be converted to type {_NP2DT[np_dtype].name} without overflow")
+    return int(np.array(s & ((1 << 64) - 1), dtype=np.uint64).astype(np_dtype))
 
 
 def _join_devices(a, b, ad, bd):

@@ -1,11 +1,12 @@
 """The Tensor type: one backend array plus autograd state. Ops live in ops/ and are bound as methods."""
 
 import numpy as np
-from torsh_autograd.grad_mode import is_grad_enabled
+from torsh_autograd.engine import backward as _engine_backward
+from torsh_autograd.grad_mode import _state as _grad_state
 from torsh_autograd.node import AccumulateGrad, Node
 from torsh_core import dtypes as _dt
 from torsh_core.device import CPU, device as _device
-from torsh_core.errors import DeviceError, TorshRuntimeError, TorshTypeError
+from torsh_core.errors import DeviceError, TorshRuntimeError, TorshTypeError, TorshValueError
 from torsh_core.shape import Size
 
 _NP2DT = {d.np: d for d in _dt.ALL}
@@ -143,7 +144,7 @@ class Tensor:
             return self
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
             raise TorshRuntimeError(
-                f"only Tensors of floating point and complex dtype can require gradients (got {self.dtype})"
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype})"
             )
         self._rg = bool(requires_grad)
         return self
@@ -233,9 +234,8 @@ class Tensor:
         return list((self._post_accumulate_hooks or {}).values())
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from torsh_autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        """Accumulate the gradient of this tensor into the leaves' ``.grad`` (``torch.Tensor.backward``)."""
+        _engine_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- python protocol -----------------------------------------------------------------------------------
     def __len__(self):
@@ -249,18 +249,26 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self):
-        if self._data.size != 1:
-            raise TorshRuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        n = self._data.size
+        if n != 1:
+            raise TorshRuntimeError(
+                f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'} is ambiguous"
+            )
         return bool(self.item())
 
+    def _python_scalar(self):
+        if self._data.size != 1:
+            raise TorshValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "biu" or self._data.size != 1:
@@ -271,8 +279,14 @@ class Tensor:
         return id(self)
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's view of the data (shared on CPU); refused while the tensor requires grad, as in PyTorch."""
+        if self._rg:
+            raise TorshRuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                                    "instead.")
         arr = self._cpu_array()
         if dtype is not None and arr.dtype != dtype:
+            if copy is False:
+                raise TorshValueError(f"can't view a {self.dtype} tensor as {np.dtype(dtype)} without a copy")
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
@@ -365,18 +379,27 @@ def _view_of(arr, base):
     return t
 
 
-def _edge(t):
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
-    if t._rg:
-        return (t._grad_accumulator(), 0)
-    return None
+def _edges(inputs):
+    """Each input's (node, output index) its gradient flows to: its grad_fn, a leaf's AccumulateGrad, or None."""
+    edges = []
+    for t in inputs:
+        if isinstance(t, Tensor):
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            elif t._rg:
+                acc = t._grad_acc
+                edges.append((acc if acc is not None else t._grad_accumulator(), 0))
+            else:
+                edges.append(None)
+        else:
+            edges.append(None)
+    return tuple(edges)
 
 
 def record(out, backward_fn, inputs, name):
     """Attach a Node computing ``backward_fn`` to ``out``; ``inputs`` are the differentiable operands (or None)."""
-    node = Node(backward_fn, tuple(None if t is None or not isinstance(t, Tensor) else _edge(t) for t in inputs),
-                name)
+    node = Node(backward_fn, _edges(inputs), name)
     out.grad_fn = node
     out._rg = True
     return node
@@ -384,7 +407,7 @@ def record(out, backward_fn, inputs, name):
 
 def record_multi(outs, backward_fn, inputs, name):
     """Like ``record`` for ops with several differentiable outputs (unbind, split, ...)."""
-    node = Node(backward_fn, tuple(None if t is None else _edge(t) for t in inputs), name)
+    node = Node(backward_fn, _edges(inputs), name)
     node._out_meta = [(tuple(o._data.shape), o.dtype, o.device) for o in outs]
     for i, o in enumerate(outs):
         o.grad_fn = node
@@ -394,12 +417,11 @@ def record_multi(outs, backward_fn, inputs, name):
 
 
 def needs_grad(*tensors):
-    """True when grad mode is on and some operand requires grad."""
-    if not is_grad_enabled():
-        return False
-    for t in tensors:
-        if isinstance(t, Tensor) and t._rg:
-            return True
+    """True when grad mode is on and some operand requires grad (the hot path of every op: kept minimal)."""
+    if _grad_state.enabled:
+        for t in tensors:
+            if isinstance(t, Tensor) and t._rg:
+                return True
     return False
 
 

@@ -163,19 +163,17 @@ def fill_(self, value):
         if value.ndim != 0:
             raise TorshRuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                     f"{value.ndim} dimensions.")
-        if needs_grad(self, value):
-            from .ops._inplace import inplace
+        if not needs_grad(self, value):
+            value = value.item()
+    if needs_grad(self, value):
+        from .ops._inplace import inplace
 
-            return inplace(lambda s, v: s * 0 + v, self, value)
-        value = value.item()
+        # through the in-place machinery so that writes into views reach the base's history
+        return inplace(lambda s, v: v.to(s.dtype).expand(s.shape) if isinstance(v, Tensor) else s.new_full(
+            tuple(s.shape), v), self, value)
     _simple_inplace(self)
     self._data.fill(value)
     self._version[0] += 1
-    if self.grad_fn is not None and needs_grad(self):
-        out = _wrap(self._data)
-        record(out, lambda n, g: g * 0, (self,), "FillBackward0")
-        self.grad_fn = out.grad_fn
-        self._output_nr = 0
     return self
 
 
@@ -190,7 +188,7 @@ def copy_(self, src, non_blocking=False):
     if needs_grad(self, src):
         from .ops._inplace import inplace
 
-        return inplace(lambda s, v: v.to(s.dtype).to(s.device).expand(s.shape) + s * 0, self, src)
+        return inplace(lambda s, v: v.to(s.dtype).to(s.device).expand(s.shape), self, src)
     try:
         np.broadcast_shapes(src._data.shape, self._data.shape)
     except ValueError:

@@ -1,5 +1,6 @@
 """Tensor factories: tensor, as_tensor, from_numpy, zeros/ones/full/empty (+ _like), arange, linspace, eye, ..."""
 
+import builtins
 import math
 
 import numpy as np
@@ -7,9 +8,12 @@ from torsh_core import config
 from torsh_core import dtypes as _dt
 from torsh_core.device import device as _device
 from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
+from torsh_core.promotion import scalar_dtype
 from torsh_core.shape import check_shape
 
 from ._tensor import Tensor, _wrap
+
+_complex = builtins.complex  # this module defines torch.complex
 
 
 def _xp(device):
@@ -33,33 +37,45 @@ def _to_device(arr, device):
 
 
 def _infer_dtype(data):
-    """PyTorch's dtype inference for nested Python data: bool < int64 < default float < complex."""
-    kinds = set()
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            for e in x:
-                walk(e)
-        elif isinstance(x, Tensor):
-            kinds.add(x.dtype)
-        elif isinstance(x, bool) or isinstance(x, np.bool_):
-            kinds.add(_dt.bool)
-        elif isinstance(x, (int, np.integer)):
-            kinds.add(_dt.int64)
-        elif isinstance(x, (float, np.floating)):
-            kinds.add(config.get_default_dtype())
-        elif isinstance(x, (complex, np.complexfloating)):
-            kinds.add(config.get_default_dtype().to_complex())
-        else:
-            raise TorshTypeError(f"Could not infer dtype of {type(x).__name__}")
-
-    walk(data)
-    if not kinds:
-        return config.get_default_dtype()
+    """PyTorch's dtype inference for nested data: Python scalars give bool/int64/default float/its complex, NumPy
+    scalars and tensors their own dtype, and all of them promote together."""
     out = None
-    for k in kinds:
-        out = k if out is None else _dt.promote_types(out, k)
-    return out
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+            continue
+        if isinstance(x, Tensor):
+            d = x.dtype
+        elif isinstance(x, np.generic):
+            d = _dt.from_numpy(x.dtype)
+        elif isinstance(x, (bool, int, float, _complex)):
+            d = scalar_dtype(x)
+        elif isinstance(x, (str, bytes)):
+            raise TorshTypeError(f"new(): invalid data type '{type(x).__name__}'")
+        else:
+            raise TorshRuntimeError(f"Could not infer dtype of {type(x).__name__}")
+        out = d if out is None else _dt.promote_types(out, d)
+    return out if out is not None else config.get_default_dtype()
+
+
+def _check_rectangular(data):
+    """PyTorch's error for ragged nested sequences: which length was expected at which dim."""
+    level = [data]
+    dim = 0
+    while level:
+        seqs = [x for x in level if isinstance(x, (list, tuple))]
+        if not seqs:
+            return
+        if len(seqs) != len(level):
+            raise TorshValueError(f"expected a sequence at dim {dim}, got a mix of numbers and sequences")
+        n = len(seqs[0])
+        for x in seqs:
+            if len(x) != n:
+                raise TorshValueError(f"expected sequence of length {n} at dim {dim} (got {len(x)})")
+        level = [e for x in seqs for e in x]
+        dim += 1
 
 
 def _to_array(data, dtype):
@@ -78,17 +94,21 @@ def _to_array(data, dtype):
 
         arr = cupy.asarray(data)
         return arr.astype(dtype.np) if dtype is not None else arr.copy()
-    if not isinstance(data, (list, tuple, bool, int, float, complex)) and hasattr(data, "__array__"):
+    if not isinstance(data, (list, tuple, bool, int, float, _complex)) and hasattr(data, "__array__"):
         return _to_array(np.asarray(data), dtype)
-    d = dtype or _infer_dtype(data)
+    inferred = _infer_dtype(data)
+    d = dtype or inferred
     if isinstance(data, (list, tuple)):
+        _check_rectangular(data)
         data = _unwrap_nested(data)
     try:
         return np.array(data, dtype=d.np)
     except ValueError as e:
         raise TorshValueError(f"expected sequence of equal-length lists: {e}") from None
-    except OverflowError as e:
-        raise TorshRuntimeError(f"value cannot be converted to type {d.name} without overflow") from e
+    except OverflowError:
+        if dtype is None:
+            raise TorshValueError(f"Overflow when unpacking long long: a value does not fit in {d.name}") from None
+        raise TorshRuntimeError(f"value cannot be converted to type {d.name} without overflow") from None
 
 
 def _unwrap_nested(data):
@@ -201,19 +221,28 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Values from start to end (exclusive); int64 when all arguments are integers, else the default float."""
+    """Values from start to end (exclusive); int64 when all arguments are integers, else the default float.
+
+    With an integer ``dtype`` the bounds and step are truncated to integers first, as PyTorch does.
+    """
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if vals[2] == 0:
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
         raise TorshRuntimeError("step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise TorshRuntimeError("upper bound and larger bound inconsistent with step sign")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise TorshRuntimeError(f"unsupported range: {start} -> {end}")
     if dtype is None:
-        dtype = _dt.int64 if all(isinstance(v, int) for v in vals) else config.get_default_dtype()
-    n = max(int(math.ceil((vals[1] - vals[0]) / vals[2])), 0)
-    arr = (vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) * vals[2]).astype(
-        dtype.np)
+        dtype = _dt.int64 if all(isinstance(v, int) for v in (start, end, step)) else config.get_default_dtype()
+    integral = not (dtype.is_floating_point or dtype.is_complex)
+    if integral:
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise TorshValueError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise TorshRuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = max(int(math.ceil((end - start) / step)), 0)
+    arr = (start + np.arange(n, dtype=np.int64 if integral else np.float64) * step).astype(dtype.np)
     t = _wrap(_to_device(arr, device))
     return t.requires_grad_() if requires_grad else t
 
@@ -226,25 +255,55 @@ def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
     return _wrap(_to_device(arr, device)).requires_grad_(requires_grad)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def _int_arg(fn, name, v):
+    """``v`` as a Python int (anything with ``__index__``, not bool); TypeError naming the argument otherwise."""
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TorshTypeError(f"{fn}(): argument '{name}' must be int, not {type(v).__name__}")
+    return v.__index__()
+
+
+def _check_steps(fn, steps):
+    steps = _int_arg(fn, "steps", steps)
     if steps < 0:
         raise TorshRuntimeError("number of steps must be non-negative")
+    return steps
+
+
+def _linspace(start, end, steps):
+    """PyTorch's linspace values: the first half counts up from start, the second half down from end."""
+    if steps == 1:
+        return np.array([start])
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    return np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from start to end inclusive (computed in float64, then cast)."""
+    steps = _check_steps("linspace", steps)
     dtype = dtype or config.get_default_dtype()
-    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64).astype(dtype.np)
+    arr = _linspace(float(start), float(end), steps).astype(dtype.np)
     t = _wrap(_to_device(arr, device))
     return t.requires_grad_() if requires_grad else t
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
+    steps = _check_steps("logspace", steps)
     dtype = dtype or config.get_default_dtype()
-    arr = np.power(base, np.linspace(float(start), float(end), int(steps))).astype(dtype.np)
+    arr = np.power(float(base), _linspace(float(start), float(end), steps)).astype(dtype.np)
     t = _wrap(_to_device(arr, device))
     return t.requires_grad_() if requires_grad else t
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if n < 0 or (m is not None and m < 0):
-        raise TorshRuntimeError(f"n must be greater or equal to 0, got {n}")
+    """The identity matrix (n x m, ones on the diagonal)."""
+    n = _int_arg("eye", "n", n)
+    m = None if m is None else _int_arg("eye", "m", m)
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise TorshRuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dtype = dtype or config.get_default_dtype()
     t = _wrap(_to_device(np.eye(n, m, dtype=dtype.np), device))
     return t.requires_grad_() if requires_grad else t
@@ -255,6 +314,10 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 
 
 def complex(real, imag):  # noqa: A001
+    """A complex tensor from real and imaginary parts (both float16/32/64 of the same dtype)."""
+    if not (real.is_floating_point() and imag.is_floating_point()) or real.dtype is not imag.dtype:
+        raise TorshRuntimeError(f"Expected both inputs to be Half, Float or Double tensors of the same dtype but got "
+                                f"{real.dtype} and {imag.dtype}")
     return real + imag * 1j
 
 
@@ -269,6 +332,8 @@ def _legacy_constructor(cls, *args, device=None, dtype=None):
     if len(args) == 1 and not isinstance(args[0], int):
         arr = _to_array(args[0], dtype or config.get_default_dtype())
         return _wrap(_to_device(arr, device))
+    if not args:
+        return empty(0, dtype=dtype, device=device)
     if all(isinstance(a, int) for a in args):
         return empty(*args, dtype=dtype, device=device)
     raise TorshTypeError(f"Tensor(): invalid arguments {args!r}")

@@ -5,7 +5,7 @@ Streams are reproducible within torsh, but differ from PyTorch's (different algo
 
 import numpy as np
 from torsh_core import config
-from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
+from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, TorshTypeError, TorshValueError
 from torsh_core.shape import check_shape
 
 from ._tensor import Tensor, _wrap
@@ -81,15 +81,7 @@ def _rng(generator):
 
 def manual_seed(seed):
     """Seed the default generator so runs are reproducible."""
-    default_generator.manual_seed(seed)
-    try:
-        import sys
-
-        cuda = sys.modules.get("torsh_tensor.cuda_random")
-        if cuda is not None:
-            cuda.manual_seed_all(seed)
-    except Exception:  # pragma: no cover - CUDA seeding is best effort
-        pass
+    default_generator.manual_seed(seed)  # CUDA tensors draw from it too (sampled on the host, then moved)
     return default_generator
 
 
@@ -112,7 +104,7 @@ def set_rng_state(new_state):
 def _float_dtype(dtype):
     dtype = dtype or config.get_default_dtype()
     if not (dtype.is_floating_point or dtype.is_complex):
-        raise TorshRuntimeError(f"\"check_uniform_bounds\" not implemented for '{dtype.name}'")
+        raise TorshNotImplementedError(f"\"check_uniform_bounds\" not implemented for '{dtype.name}'")
     return dtype
 
 
@@ -143,7 +135,9 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         if high is None or isinstance(high, (tuple, list)):
             low, high, size = 0, low, high
         else:
-            raise TypeError("randint() missing required argument 'size'")
+            raise TorshTypeError("randint() missing required argument 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TorshTypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     if high is None:
         low, high = 0, low
     if low >= high:
@@ -160,7 +154,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     from torsh_core import dtypes as _dt
 
     if n < 0:
-        raise TorshRuntimeError(f"n must be non-negative, got{n}")
+        raise TorshRuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     return _finish(_rng(generator).permutation(n).astype(np.int64), dtype or _dt.int64, device, requires_grad)
 
 
@@ -177,7 +171,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         arr = _rng(generator).standard_normal(shape) * s + m
         return _finish(np.asarray(arr), ref.dtype, ref.device, False)
     if size is None:
-        raise TypeError("normal() with float mean and std requires 'size'")
+        raise TorshTypeError("normal() with float mean and std requires 'size'")
     if std < 0:
         raise TorshRuntimeError(f"normal expects std >= 0.0, but found std {std}")
     dtype = _float_dtype(dtype)

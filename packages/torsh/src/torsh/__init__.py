@@ -23,10 +23,24 @@ from ._lazy import SUBPACKAGES as _SUBPACKAGES
 
 __version__ = "0.1.0"
 
+# torch.* names that live in torsh-sparse; importing it (a few ms, no SciPy) also gives dense tensors their
+# layout / to_sparse* / to_dense methods, so it is imported here whenever it is installed.
+_SPARSE_NAMES = ("sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor", "sparse_compressed_tensor",
+                 "sparse_coo", "sparse_csr", "sparse_csc", "strided", "layout")
+try:
+    import torsh_sparse as _torsh_sparse  # noqa: F401
+except ModuleNotFoundError as _missing:
+    if _missing.name != "torsh_sparse":
+        raise
+
 
 def __getattr__(name):
     if name in _SUBPACKAGES or name in ("utils", "cuda", "amp", "serialization"):
         return _importlib.import_module(f"{__name__}.{name}")
+    if name in _SPARSE_NAMES:
+        from ._lazy import require
+
+        return getattr(require("torsh_sparse", "torsh-sparse"), name)
     raise AttributeError(f"module 'torsh' has no attribute {name!r}")
 
 

@@ -1,6 +1,7 @@
 """Resolves ``torsh.<sub>`` to its pip package on first use, with an install hint when it is missing."""
 
 import importlib
+import importlib.util
 import sys
 
 # torsh.<attribute> -> (import package, pip distribution)
@@ -31,7 +32,34 @@ def require(package, dist):
 
 
 def alias(module_name, package, dist):
-    """Make ``module_name`` (e.g. 'torsh.nn') be the installed ``package`` itself."""
+    """Make ``module_name`` (e.g. 'torsh.nn') be the installed ``package`` itself, submodules included."""
     mod = require(package, dist)
     sys.modules[module_name] = mod
+    _SUBMODULES.prefixes[module_name + "."] = package + "."
+    if _SUBMODULES not in sys.meta_path:
+        sys.meta_path.insert(0, _SUBMODULES)
     return mod
+
+
+class _SubmoduleAliases:
+    """Import 'torsh.nn.utils.rnn' as the very module 'torsh_nn.utils.rnn' (not a second copy with its own classes)."""
+
+    def __init__(self):
+        self.prefixes = {}
+
+    def find_spec(self, fullname, path=None, target=None):
+        for prefix in self.prefixes:
+            if fullname.startswith(prefix):
+                return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        for prefix, package in self.prefixes.items():
+            if spec.name.startswith(prefix):
+                return importlib.import_module(package + spec.name[len(prefix):])
+
+    def exec_module(self, module):
+        pass
+
+
+_SUBMODULES = _SubmoduleAliases()

@@ -292,13 +292,13 @@ def _pairs(items, owner, sort_plain_mapping):
     return out
 
 
-def _describe(value):
-    """One line of ParameterList/ParameterDict repr: kind, dtype and size of a tensor, or the object's type."""
+def _describe(value, type_name):
+    """One line of ParameterList/ParameterDict repr: kind, type and size of a tensor, or the object's type."""
     if isinstance(value, Tensor):
         size = "x".join(str(s) for s in value.size())
         device = f" ({value.device})" if value.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
-        return f"{kind} containing: [{value.dtype} of size {size}{device}]"
+        return f"{kind} containing: [{type_name(value)} of size {size}{device}]"
     return "Object of type: " + type(value).__name__
 
 
@@ -351,7 +351,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"  ({k}): " + _describe(p) for k, p in enumerate(self))
+        return "\n".join(f"  ({k}): " + _describe(p, lambda t: t.dtype) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise TorshRuntimeError("ParameterList should not be called.")
@@ -456,7 +456,8 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"  ({k}): " + _describe(p) for k, p in self.items())
+        # PyTorch prints the legacy type name here (torch.FloatTensor) but the dtype in ParameterList
+        return "\n".join(f"  ({k}): " + _describe(p, lambda t: t.type()) for k, p in self.items())
 
     def __call__(self, *args, **kwargs):
         raise TorshRuntimeError("ParameterDict should not be called.")

@@ -7,7 +7,11 @@ from torsh_autograd import no_grad
 from torsh_core import dtypes as _dt
 from torsh_core.device import device as _device
 from torsh_core.errors import (
-    TorshKeyError, TorshNotImplementedError, TorshRuntimeError, TorshTypeError, TorshValueError,
+    TorshKeyError,
+    TorshNotImplementedError,
+    TorshRuntimeError,
+    TorshTypeError,
+    TorshValueError,
 )
 from torsh_tensor import Tensor, empty_like
 
@@ -356,7 +360,7 @@ class Module:
         if recurse:
             for module in self.children():
                 module._apply(fn)
-        for key, param in self._parameters.items():
+        for param in self._parameters.values():
             if param is None:
                 continue
             with no_grad():

@@ -22,7 +22,7 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Overwrite each parameter's data with its slice of ``vec`` (the inverse of parameters_to_vector)."""
+    """Point each parameter's data at its slice of ``vec`` (the inverse of parameters_to_vector; shares memory)."""
     if not isinstance(vec, Tensor):
         raise TorshTypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     device = None
@@ -31,5 +31,5 @@ def vector_to_parameters(vec, parameters):
         device = _check_same_device(param, device)
         n = param.numel()
         with no_grad():
-            param.data = vec[offset:offset + n].view_as(param).detach().clone()
+            param.data = vec[offset:offset + n].view_as(param)
         offset += n

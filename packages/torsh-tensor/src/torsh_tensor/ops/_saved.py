@@ -23,6 +23,11 @@ def saved_output(node, x):
                 f"the output of {node.name()} is at version {counter[0]}; expected version {version} instead."
             )
         if is_grad_enabled() and x.requires_grad:
+            if getattr(node, "input_version", x._version[0]) != x._version[0]:
+                raise TorshRuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: the input of {node.name()} is needed to differentiate its backward (create_graph)"
+                )
             return node.recompute(x)
         return _wrap(node.out_data)
 

@@ -22,9 +22,9 @@ BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
 def _native(name, a):
     """The backend's C kernel for ``name`` on CPU float arrays, or None."""
     fn = getattr(cpu_math, name, None) if cpu_math is not None else None
-    if fn is None or type(a) is not np.ndarray:
+    if fn is None or type(a) is not np.ndarray or a.dtype not in (np.float32, np.float64):
         return None
-    return fn(a)
+    return fn(a.reshape(-1)).reshape(a.shape)
 
 
 def _as64(a):
@@ -132,7 +132,7 @@ def lgamma(a):
     xn = x[neg]
     with np.errstate(divide="ignore", invalid="ignore"):
         # reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x); poles at 0, -1, -2, ... are inf
-        s = np.abs(np.sin(np.pi * xn))
+        s = np.abs(np.sin(np.pi * (xn - np.round(xn))))  # exact reduction keeps precision near the poles
         val = math.log(math.pi) - np.log(s) - _lgamma_positive(1.0 - xn)
     val[xn == np.floor(xn)] = np.inf
     val[np.isneginf(xn)] = np.inf
@@ -187,7 +187,7 @@ def polygamma(n, a):
     with np.errstate(all="ignore"):
         out[pos] = _polygamma_positive(n, x[pos])
         xn = x[~pos]
-        cot = 1 / np.tan(np.pi * xn)
+        cot = 1 / np.tan(np.pi * (xn - np.round(xn)))
         dn = np.polynomial.polynomial.polyval(cot, _cot_derivative_poly(n)) * np.pi ** n
         val = (-1) ** n * _polygamma_positive(n, 1.0 - xn) - np.pi * dn
     pole = (xn == np.floor(xn)) | np.isneginf(xn)

@@ -1,10 +1,31 @@
-"""Arithmetic with broadcasting and scalars on either side: add, sub, mul, div, pow, remainder, ..."""
+"""Arithmetic with broadcasting and scalars on either side: add, sub, mul, div, pow, remainder, ...
+
+Gradients are summed back to each operand's shape and cast to its dtype by ``_graph.record``.
+"""
 
 import numpy as np
 from torsh_core.errors import TorshRuntimeError
+from torsh_core.shape import broadcast_shapes
 
 from .._operands import binary_arrays, float_array, wrap_result
-from .._tensor import Tensor, _wrap, needs_grad, record
+from .._tensor import Tensor, _wrap, needs_grad
+from ._graph import record
+
+__all__ = """
+add sub rsub mul multiply div divide true_divide floor_divide remainder fmod pow float_power neg negative positive
+maximum minimum fmax fmin atan2 arctan2 hypot xlogy copysign
+""".split()
+
+
+def _quiet(fn):
+    """IEEE results (inf, nan) without NumPy warnings, as PyTorch gives them."""
+
+    def op(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+    op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    return op
 
 
 def unbroadcast(g, shape):
@@ -12,15 +33,10 @@ def unbroadcast(g, shape):
     return g if g._data.shape == shape else g.sum_to_size(shape)
 
 
-def _shape(x):
-    return x._data.shape if isinstance(x, Tensor) else ()
-
-
 def _binary(x, y, arr, backward, name, save=False):
     out = _wrap(wrap_result(arr))
     if needs_grad(x, y):
         node = record(out, backward, (x, y), name)
-        node.shapes = (_shape(x), _shape(y))
         if save:
             node.operands = (x, y)
             node.save_for_backward(*(v if isinstance(v, Tensor) else None for v in (x, y)))
@@ -34,109 +50,134 @@ def _saved(node):
     return (tx if tx is not None else x), (ty if ty is not None else y)
 
 
+def operands(x, y):
+    """``binary_arrays`` plus PyTorch's broadcast check (a RuntimeError naming both shapes)."""
+    a, b = binary_arrays(x, y)
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    if sa != sb:
+        broadcast_shapes(sa, sb)
+    return a, b
+
+
+def _wants(node, i):
+    return node.next_functions[i] is not None
+
+
+def _is_bool(v):
+    return isinstance(v, bool) or getattr(v, "dtype", None) == np.bool_
+
+
+def _is_int(a, b):
+    """True when the computation runs on integers (or bools)."""
+    dt = (a if hasattr(a, "dtype") else b).dtype
+    return dt.kind in "iub"
+
+
+def _conj(v):
+    if isinstance(v, Tensor):
+        return v.conj() if v.is_complex() else v
+    return v.conjugate() if isinstance(v, complex) else v
+
+
+def _check_alpha(a, b, alpha):
+    if isinstance(alpha, float) and _is_int(a, b):
+        raise TorshRuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _check_int_divisor(a, b):
+    if _is_int(a, b) and np.any(np.asarray(b) == 0):
+        raise TorshRuntimeError("ZeroDivisionError")
+
+
 # add / sub --------------------------------------------------------------------------------------------------
+@_quiet
 def add(input, other, *, alpha=1, out=None):
-    a, b = binary_arrays(input, other)
-    r = a + b if alpha == 1 else a + alpha * b
-    res = _binary(input, other, r, _add_backward, "AddBackward0")
-    if alpha != 1 and res.grad_fn is not None:
+    a, b = operands(input, other)
+    _check_alpha(a, b, alpha)
+    res = _binary(input, other, a + b if alpha == 1 else a + alpha * b, _add_backward, "AddBackward0")
+    if res.grad_fn is not None:
         res.grad_fn.alpha = alpha
     return _maybe_out(res, out)
 
 
 def _add_backward(node, g):
-    sx, sy = node.shapes
-    alpha = getattr(node, "alpha", 1)
-    gy = g if alpha == 1 else g * alpha
-    return unbroadcast(g, sx), unbroadcast(gy, sy)
+    return g, (g if node.alpha == 1 else g * node.alpha)
 
 
+@_quiet
 def sub(input, other, *, alpha=1, out=None):
-    a, b = binary_arrays(input, other)
-    if _is_bool(a) and _is_bool(b):
-        raise TorshRuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                                "Use the `^` or `logical_xor()` operator instead.")
-    r = a - b if alpha == 1 else a - alpha * b
-    res = _binary(input, other, r, _sub_backward, "SubBackward0")
-    if alpha != 1 and res.grad_fn is not None:
+    a, b = operands(input, other)
+    if _is_bool(a) or _is_bool(b):
+        raise TorshRuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    _check_alpha(a, b, alpha)
+    res = _binary(input, other, a - b if alpha == 1 else a - alpha * b, _sub_backward, "SubBackward0")
+    if res.grad_fn is not None:
         res.grad_fn.alpha = alpha
     return _maybe_out(res, out)
 
 
 def _sub_backward(node, g):
-    sx, sy = node.shapes
-    alpha = getattr(node, "alpha", 1)
-    return unbroadcast(g, sx), unbroadcast(-g if alpha == 1 else g * -alpha, sy)
+    return g, (-g if node.alpha == 1 else g * -node.alpha)
 
 
 def rsub(input, other, *, alpha=1):
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input."""
+    return sub(other, input * alpha if alpha != 1 else input)
 
 
 # mul / div --------------------------------------------------------------------------------------------------
+@_quiet
 def mul(input, other, *, out=None):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     return _maybe_out(_binary(input, other, a * b, _mul_backward, "MulBackward0", save=True), out)
 
 
 def _mul_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    gx = unbroadcast(g * _conj(y), sx) if node.next_functions[0] is not None else None
-    gy = unbroadcast(g * _conj(x), sy) if node.next_functions[1] is not None else None
-    return gx, gy
+    return (g * _conj(y) if _wants(node, 0) else None), (g * _conj(x) if _wants(node, 1) else None)
 
 
-def _conj(v):
-    return v.conj() if isinstance(v, Tensor) and v.is_complex() else v
+multiply = mul
 
 
+@_quiet
 def div(input, other, *, rounding_mode=None, out=None):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     if rounding_mode is None:
-        a = float_array(a) if hasattr(a, "dtype") else a
-        if not hasattr(a, "dtype"):
-            b = float_array(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = a / b
-        return _maybe_out(_binary(input, other, r, _div_backward, "DivBackward0", save=True), out)
-    if rounding_mode == "trunc":
-        return _maybe_out(_no_grad_int_div(input, other, a, b, np.trunc), out)
-    if rounding_mode == "floor":
-        return _maybe_out(_no_grad_int_div(input, other, a, b, np.floor), out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-
-
-def _no_grad_int_div(input, other, a, b, rounder):
-    dt = (a if hasattr(a, "dtype") else b).dtype
-    if dt.kind in "iu":
-        if np.any(np.asarray(b) == 0):
-            raise ZeroDivisionError("ZeroDivisionError: integer division by zero")
-        r = a // b if rounder is np.floor else np.trunc(np.true_divide(a, b)).astype(dt)
-        if rounder is np.trunc:
-            r = _int_trunc_div(a, b, dt)
-        return _wrap(wrap_result(r))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = rounder(a / b)
-    return _binary(input, other, r, _zero_backward, "DivBackward1")
-
-
-def _int_trunc_div(a, b, dt):
-    q = np.abs(a) // np.abs(b)
-    return (np.sign(a) * np.sign(b) * q).astype(dt)
+        if _is_int(a, b):
+            a = float_array(a) if hasattr(a, "dtype") else a
+            b = float_array(b) if hasattr(b, "dtype") else b
+            if not hasattr(a, "dtype") and not hasattr(b, "dtype"):
+                raise TorshRuntimeError("div: expected a tensor operand")
+        res = _binary(input, other, a / b, _div_backward, "DivBackward0", save=True)
+        return _maybe_out(res, out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise TorshRuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    if _is_int(a, b):
+        _check_int_divisor(a, b)
+        if rounding_mode == "floor":
+            r = a // b
+        else:
+            r = (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(np.result_type(a, b), copy=False)
+        return _maybe_out(_wrap(wrap_result(r)), out)
+    r = (np.floor if rounding_mode == "floor" else np.trunc)(a / b)
+    return _maybe_out(_binary(input, other, r, _zero_backward, "DivBackward1"), out)
 
 
 def _zero_backward(node, g):
-    sx, sy = node.shapes
-    return (g.new_zeros(sx) if node.next_functions[0] else None), (g.new_zeros(sy) if node.next_functions[1] else None)
+    return (g * 0 if _wants(node, 0) else None), (g * 0 if _wants(node, 1) else None)
 
 
 def _div_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    gx = unbroadcast(g / _conj(y), sx) if node.next_functions[0] is not None else None
-    gy = unbroadcast(-g * _conj(x) / _conj(y * y), sy) if node.next_functions[1] is not None else None
+    gx = g / _conj(y) if _wants(node, 0) else None
+    gy = -g * _conj(x) / _conj(y * y) if _wants(node, 1) else None
     return gx, gy
+
+
+divide = div
 
 
 def true_divide(input, other):
@@ -147,91 +188,86 @@ def floor_divide(input, other):
     return div(input, other, rounding_mode="floor")
 
 
+@_quiet
 def remainder(input, other):
-    a, b = binary_arrays(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.remainder(a, b)
-    if _is_int(a, b) and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError("ZeroDivisionError")
+    """Python's modulus: the result has the sign of the divisor."""
+    a, b = operands(input, other)
+    _check_int_divisor(a, b)
+    r = np.remainder(a, b)
     return _binary(input, other, r, _remainder_backward, "RemainderBackward0", save=True)
 
 
 def _remainder_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    gy = None
-    if node.next_functions[1] is not None:
-        gy = unbroadcast(-g * (x / y).floor(), sy)
-    return unbroadcast(g, sx) if node.next_functions[0] is not None else None, gy
+    return (g if _wants(node, 0) else None), (-g * (x / y).floor() if _wants(node, 1) else None)
 
 
+@_quiet
 def fmod(input, other):
-    a, b = binary_arrays(input, other)
-    if _is_int(a, b) and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError("ZeroDivisionError")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.fmod(a, b)
+    """C's fmod: the result has the sign of the dividend."""
+    a, b = operands(input, other)
+    _check_int_divisor(a, b)
+    r = np.fmod(a, b)
     return _binary(input, other, r, _fmod_backward, "FmodBackward0", save=True)
 
 
 def _fmod_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    gy = unbroadcast(-g * (x / y).trunc(), sy) if node.next_functions[1] is not None else None
-    return unbroadcast(g, sx) if node.next_functions[0] is not None else None, gy
-
-
-def _is_bool(v):
-    return isinstance(v, bool) or getattr(v, "dtype", None) == np.bool_
-
-
-def _is_int(a, b):
-    dt = (a if hasattr(a, "dtype") else b).dtype
-    return dt.kind in "iub"
+    return (g if _wants(node, 0) else None), (-g * (x / y).trunc() if _wants(node, 1) else None)
 
 
 # pow --------------------------------------------------------------------------------------------------------
-def pow(input, exponent, *, out=None):
-    a, b = binary_arrays(input, exponent)
-    if _is_int(a, b) and not isinstance(b, bool) and np.any(np.asarray(b) < 0):
+@_quiet
+def pow(input, exponent, *, out=None):  # noqa: A001
+    a, b = operands(input, exponent)
+    if _is_int(a, b) and not _is_bool(b) and np.any(np.asarray(b) < 0):
         raise TorshRuntimeError("Integers to negative integer powers are not allowed.")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        r = np.power(a, b)
+    r = np.power(a, b)
     return _maybe_out(_binary(input, exponent, r, _pow_backward, "PowBackward0", save=True), out)
 
 
 def _pow_backward(node, g):
+    """PyTorch's conventions: zero gradient for base where the exponent is 0, for exponent where 0 ** (y >= 0)."""
     x, y = _saved(node)
-    sx, sy = node.shapes
     gx = gy = None
-    if node.next_functions[0] is not None:
+    if _wants(node, 0):
         if isinstance(y, Tensor):
-            gx = g * y * x.pow(y - 1)
-        elif y == 0:
-            gx = g * 0
+            gx = (g * _conj(y * x.pow(y - 1))).masked_fill(y == 0, 0)
         else:
-            gx = g * y * x.pow(y - 1)
-        gx = unbroadcast(gx, sx)
-    if node.next_functions[1] is not None:
-        if isinstance(x, Tensor):
-            res = x.pow(y)
-            logx = x.log()
-            gy = unbroadcast((g * res * logx).masked_fill((x == 0) & (y >= 0), 0), sy)
-        else:
-            import math
-
-            gy = unbroadcast(g * x ** y * math.log(x) if x > 0 else g * 0 * y, sy)
+            gx = g * 0 if y == 0 else g * _conj(y * x.pow(y - 1))
+    if _wants(node, 1):
+        if not isinstance(x, Tensor):
+            x = y.new_full((), x)
+        gy = (g * _conj(x.pow(y) * x.log())).masked_fill((x == 0) & (y >= 0), 0)
     return gx, gy
 
 
 def float_power(input, exponent):
-    from .._tensor import Tensor as T
+    """pow in double precision (complex128 when either side is complex)."""
+    def up(v):
+        if isinstance(v, Tensor):
+            return v.to(_complex128() if v.is_complex() else _float64())
+        return v
 
-    a = input.double() if isinstance(input, T) else float(input)
-    b = exponent.double() if isinstance(exponent, T) else exponent
-    if isinstance(b, complex) or (isinstance(a, T) and a.is_complex()):
-        a = a.to(complex) if isinstance(a, T) else a
+    a, b = up(input), up(exponent)
+    if isinstance(a, Tensor) and isinstance(b, complex) or isinstance(b, Tensor) and isinstance(a, complex):
+        a = a.to(_complex128()) if isinstance(a, Tensor) else a
+        b = b.to(_complex128()) if isinstance(b, Tensor) else b
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype is not b.dtype:
+        a, b = a.to(_complex128()), b.to(_complex128())
     return pow(a, b)
+
+
+def _float64():
+    from torsh_core.dtypes import float64
+
+    return float64
+
+
+def _complex128():
+    from torsh_core.dtypes import complex128
+
+    return complex128
 
 
 def neg(input):
@@ -240,19 +276,21 @@ def neg(input):
                                 "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     out = _wrap(wrap_result(-input._data))
     if needs_grad(input):
-        record(out, _neg_backward, (input,), "NegBackward0")
+        record(out, lambda node, g: -g, (input,), "NegBackward0")
     return out
 
 
-def _neg_backward(node, g):
-    return -g
+negative = neg
 
 
 def positive(input):
+    if input._data.dtype == np.bool_:
+        raise TorshRuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 def _maybe_out(res, out):
+    """Write ``res`` into the ``out=`` tensor (resized if its shape differs), or return it."""
     if out is None:
         return res
     from ._inplace import write_inplace
@@ -263,13 +301,16 @@ def _maybe_out(res, out):
 
 
 # maximum / minimum / atan2 / hypot ------------------------------------------------------------------------
+@_quiet
 def maximum(input, other):
-    a, b = binary_arrays(input, other)
+    """Elementwise max propagating NaN; ties split the gradient evenly."""
+    a, b = operands(input, other)
     return _binary(input, other, np.maximum(a, b), _maxmin_backward, "MaximumBackward0", save=True)
 
 
+@_quiet
 def minimum(input, other):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     out = _binary(input, other, np.minimum(a, b), _maxmin_backward, "MinimumBackward0", save=True)
     if out.grad_fn is not None:
         out.grad_fn.is_min = True
@@ -278,77 +319,93 @@ def minimum(input, other):
 
 def _maxmin_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
     pick_x = (x < y) if getattr(node, "is_min", False) else (x > y)
-    tie = (x == y).to(g.dtype) * 0.5
-    wx = pick_x.to(g.dtype) + tie
-    wy = 1 - wx
-    gx = unbroadcast(g * wx, sx) if node.next_functions[0] is not None else None
-    gy = unbroadcast(g * wy, sy) if node.next_functions[1] is not None else None
-    return gx, gy
+    wx = pick_x.to(g.dtype) + (x == y).to(g.dtype) * 0.5
+    return (g * wx if _wants(node, 0) else None), (g * (1 - wx) if _wants(node, 1) else None)
 
 
+@_quiet
 def fmax(input, other):
-    a, b = binary_arrays(input, other)
-    return _binary(input, other, np.fmax(a, b), _maxmin_backward, "FmaxBackward0", save=True)
+    """Elementwise max ignoring NaN; ties send the gradient to ``input``."""
+    a, b = operands(input, other)
+    return _binary(input, other, np.fmax(a, b), _fmaxmin_backward, "FmaxBackward0", save=True)
 
 
+@_quiet
 def fmin(input, other):
-    a, b = binary_arrays(input, other)
-    out = _binary(input, other, np.fmin(a, b), _maxmin_backward, "FminBackward0", save=True)
+    a, b = operands(input, other)
+    out = _binary(input, other, np.fmin(a, b), _fmaxmin_backward, "FminBackward0", save=True)
     if out.grad_fn is not None:
         out.grad_fn.is_min = True
     return out
 
 
+def _fmaxmin_backward(node, g):
+    x, y = _saved(node)
+    to_x = ((x <= y) if getattr(node, "is_min", False) else (x >= y)) | y.isnan()
+    zero = g.new_zeros(())
+    gx = g.where(to_x, zero) if _wants(node, 0) else None
+    gy = zero.where(to_x, g) if _wants(node, 1) else None
+    return gx, gy
+
+
+@_quiet
 def atan2(input, other):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     a, b = float_array(a), float_array(b)
     return _binary(input, other, np.arctan2(a, b), _atan2_backward, "Atan2Backward0", save=True)
 
 
 def _atan2_backward(node, g):
     y, x = _saved(node)
-    sy, sx = node.shapes
     denom = x * x + y * y
-    gy = unbroadcast(g * x / denom, sy) if node.next_functions[0] is not None else None
-    gx = unbroadcast(-g * y / denom, sx) if node.next_functions[1] is not None else None
-    return gy, gx
+    return (g * x / denom if _wants(node, 0) else None), (-g * y / denom if _wants(node, 1) else None)
 
 
+arctan2 = atan2
+
+
+@_quiet
 def hypot(input, other):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     return _binary(input, other, np.hypot(a, b), _hypot_backward, "HypotBackward0", save=True)
 
 
 def _hypot_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    r = (x * x + y * y).sqrt()
-    gx = unbroadcast(g * x / r, sx) if node.next_functions[0] is not None else None
-    gy = unbroadcast(g * y / r, sy) if node.next_functions[1] is not None else None
+    r = x.hypot(y)
+    return (g * x / r if _wants(node, 0) else None), (g * y / r if _wants(node, 1) else None)
+
+
+@_quiet
+def xlogy(input, other):
+    """x * log(y), defined as 0 where x == 0 (unless y is NaN)."""
+    a, b = operands(input, other)
+    a = float_array(a) if hasattr(a, "dtype") else a
+    b = float_array(b) if hasattr(b, "dtype") else b
+    r = np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, a * np.log(b))
+    return _binary(input, other, r, _xlogy_backward, "XlogyBackward0", save=True)
+
+
+def _xlogy_backward(node, g):
+    x, y = _saved(node)
+    gx = gy = None
+    if _wants(node, 0):
+        ly = y.log() if isinstance(y, Tensor) else g.new_full((), y).log()
+        gx = g * ly.masked_fill((x == 0) & ~ly.isnan(), 0) if isinstance(x, Tensor) else g * ly
+    if _wants(node, 1):
+        gy = g * x / y
     return gx, gy
 
 
-def xlogy(input, other):
-    from .._tensor import Tensor as T
-
-    x = input if isinstance(input, T) else None
-    res = mul(input, other.log() if isinstance(other, T) else np.log(other))
-    if x is not None:
-        return res.masked_fill(x == 0, 0)
-    return res
-
-
+@_quiet
 def copysign(input, other):
-    a, b = binary_arrays(input, other)
-    a = float_array(a)
+    a, b = operands(input, other)
+    a = float_array(a) if hasattr(a, "dtype") else float(a)
     return _binary(input, other, np.copysign(a, b), _copysign_backward, "CopysignBackward0", save=True)
 
 
 def _copysign_backward(node, g):
     x, y = _saved(node)
-    sx, sy = node.shapes
-    res = x.copysign(y)
-    gx = unbroadcast(g * (res / x).masked_fill(x == 0, 0), sx) if node.next_functions[0] is not None else None
-    return gx, (g.new_zeros(sy) if node.next_functions[1] is not None else None)
+    gx = g * (x.copysign(y) / x).masked_fill(x == 0, 0) if _wants(node, 0) else None
+    return gx, (g * 0 if _wants(node, 1) else None)

@@ -1,15 +1,23 @@
 """Comparisons, logical and bitwise ops: no gradients, bool or integer results."""
 
 import numpy as np
-from torsh_core.errors import TorshRuntimeError
+from torsh_core.errors import TorshNotImplementedError, TorshTypeError
 
-from .._operands import binary_arrays, wrap_result
-from .._tensor import Tensor, _wrap
+from .._operands import wrap_result
+from .._tensor import _NP2DT, Tensor, _wrap
+from ._names import scalar_type
+from .arith import operands
+
+__all__ = """
+eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not
+bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift equal isclose allclose isnan
+isinf isfinite isposinf isneginf isreal
+""".split()
 
 
 def _cmp(fn):
     def op(input, other, *, out=None):
-        a, b = binary_arrays(input, other)
+        a, b = operands(input, other)
         with np.errstate(invalid="ignore"):
             r = _wrap(wrap_result(fn(a, b)))
         if out is not None:
@@ -40,11 +48,11 @@ def logical_not(input):
 
 def _bitwise(fn, name):
     def op(input, other):
-        a, b = binary_arrays(input, other)
+        a, b = operands(input, other)
         for v in (a, b):
-            kind = getattr(v, "dtype", np.dtype(type(v) if not isinstance(v, float) else np.float64)).kind
-            if kind not in "biu":
-                raise TorshRuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+            dt = v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
+            if dt.kind not in "biu":
+                raise TorshNotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type(_NP2DT[dt])}'")
         return _wrap(wrap_result(fn(a, b)))
 
     op.__name__ = name
@@ -60,7 +68,8 @@ bitwise_right_shift = _bitwise(np.right_shift, "rshift")
 
 def bitwise_not(input):
     if input._data.dtype.kind not in "biu":
-        raise TorshRuntimeError(f"bitwise_not is only supported for integer and bool tensors, got {input.dtype}")
+        raise TorshTypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, got "
+                             f"{input.dtype.name}")
     return _wrap(wrap_result(np.invert(input._data)))
 
 
@@ -70,12 +79,12 @@ def equal(input, other):
         raise TypeError(f"equal(): argument 'other' must be Tensor, not {type(other).__name__}")
     if input.shape != other.shape:
         return False
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     return bool((a == b).all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = binary_arrays(input, other)
+    a, b = operands(input, other)
     return _wrap(wrap_result(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 

@@ -1,18 +1,25 @@
 """Joining and rearranging: cat, stack, flip, roll, repeat, tile, tril/triu, diag."""
 
 import numpy as np
-from torsh_core.errors import ShapeError, TorshRuntimeError, TorshTypeError
-from torsh_core.shape import normalize_dim, normalize_dims
+from torsh_core.errors import ShapeError, TorshRuntimeError, TorshTypeError, TorshValueError
+from torsh_core.shape import broadcast_shapes, normalize_dim, normalize_dims
 
 from .._operands import result_dtype
-from .._tensor import Tensor, _wrap, needs_grad, record
+from .._tensor import Tensor, _wrap, needs_grad
+from ._graph import record
+
+__all__ = """
+cat concat concatenate stack hstack vstack row_stack dstack column_stack flip fliplr flipud roll repeat tile
+repeat_interleave tril triu diag diag_embed diagflat meshgrid cartesian_prod broadcast_tensors atleast_1d atleast_2d
+atleast_3d rot90
+""".split()
 
 
 def _tensors(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TorshTypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
     if not tensors:
-        raise TorshRuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        raise TorshValueError(f"{name}(): expected a non-empty list of Tensors")
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TorshTypeError(f"{name}(): expected Tensor as element, got {type(t).__name__}")
@@ -54,6 +61,10 @@ def cat(tensors, dim=0, *, out=None):
         node = record(res, _cat_backward, parts, "CatBackward0")
         node.d = d
         node.sizes = [t._data.shape[d] for t in parts]
+    if out is not None:
+        from .arith import _maybe_out
+
+        return _maybe_out(res, out)
     return res
 
 
@@ -74,7 +85,7 @@ def stack(tensors, dim=0, *, out=None):
                 f"{list(t._data.shape)} at entry {i}"
             )
     d = normalize_dim(dim, len(shape) + 1)
-    return cat([t.unsqueeze(d) for t in tensors], d)
+    return cat([t.unsqueeze(d) for t in tensors], d, out=out)
 
 
 def hstack(tensors):
@@ -106,8 +117,9 @@ def column_stack(tensors):
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in _tensors(tensors, "column_stack")])
 
 
-def flip(input, dims):
-    dims = normalize_dims(dims, input._data.ndim)
+def flip(input, dims, *more):
+    """Reverse the order along ``dims`` (a copy, as in PyTorch)."""
+    dims = normalize_dims((dims,) + more if more else dims, input._data.ndim)
     res = _wrap(np.flip(input._data, dims).copy() if dims else input._data.copy())
     if needs_grad(input):
         node = record(res, lambda n, g: g.flip(n.dims), (input,), "FlipBackward0")
@@ -159,19 +171,28 @@ def repeat(input, *sizes):
     return y.reshape(tuple(s * n for s, n in zip(sizes, x.shape)))
 
 
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, dims, *more):
+    dims = (dims,) + more if more else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     if len(dims) < input.ndim:
         dims = (1,) * (input.ndim - len(dims)) + dims
     return repeat(input, dims)
 
 
-def repeat_interleave(input, repeats, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (or slice along ``dim``) ``repeats`` times; one tensor argument repeats its indices."""
+    if repeats is None:
+        counts = input._data
+        return _wrap(np.repeat(np.arange(counts.shape[0]), counts).astype(np.int64))
     if dim is None:
         input, dim = input.reshape(-1), 0
     d = normalize_dim(dim, input.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else np.full(input.shape[d], repeats)
-    idx = np.repeat(np.arange(input.shape[d]), reps)
+    if reps.ndim and reps.shape[0] not in (1, input.shape[d]):
+        raise TorshRuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                                f"{reps.shape[0]} and input.size({d}) = {input.shape[d]}")
+    if (reps < 0).any():
+        raise TorshRuntimeError("repeats can not be negative")
+    idx = np.repeat(np.arange(input.shape[d]), np.broadcast_to(reps, (input.shape[d],)))
     return input.index_select(d, _wrap(idx.astype(np.int64)))
 
 
@@ -184,9 +205,13 @@ def _tri(input, diagonal, upper):
         mask = ~mask
     res = _wrap(np.where(mask, input._data, np.zeros((), input._data.dtype)))
     if needs_grad(input):
-        node = record(res, lambda nd, g: g * _wrap(nd.mask), (input,), "TriuBackward0" if upper else "TrilBackward0")
-        node.mask = mask
+        node = record(res, _tri_backward, (input,), "TriuBackward0" if upper else "TrilBackward0")
+        node.k, node.upper = diagonal, upper
     return res
+
+
+def _tri_backward(node, g):
+    return g.triu(node.k) if node.upper else g.tril(node.k)
 
 
 def tril(input, diagonal=0):
@@ -206,15 +231,18 @@ def diag(input, diagonal=0):
         return z.diagonal_scatter(input, diagonal, 0, 1)
     if input._data.ndim == 2:
         return input.diagonal(diagonal).clone()
-    raise TorshRuntimeError("diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    raise TorshRuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices (in dims ``dim1``, ``dim2`` of the result) with the last dim of ``input`` on a diagonal."""
     n = input.shape[-1] + abs(offset)
-    from ..creation import zeros
-
-    z = zeros(tuple(input.shape[:-1]) + (n, n), dtype=input.dtype, device=input.device)
-    return z.diagonal_scatter(input, offset, dim1, dim2)
+    nd = input.ndim + 1
+    d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
+    if d1 == d2:
+        raise TorshRuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    z = input.new_zeros(tuple(input.shape[:-1]) + (n, n))
+    return z.diagonal_scatter(input, offset, -2, -1).movedim((-2, -1), (d1, d2))
 
 
 def diagflat(input, offset=0):
@@ -247,7 +275,7 @@ def cartesian_prod(*tensors):
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    shape = broadcast_shapes(*(tuple(t.shape) for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 
 

@@ -1,10 +1,16 @@
 """Products: matmul (@) with batching and broadcasting, mm, bmm, mv, dot, outer, einsum, tensordot."""
 
 import numpy as np
-from torsh_core.errors import ShapeError, TorshRuntimeError
+from torsh_core.errors import DeviceError, ShapeError, TorshRuntimeError, TorshTypeError
+from torsh_core.shape import normalize_dim
 
 from .._operands import wrap_result
-from .._tensor import Tensor, _wrap, needs_grad, record
+from .._tensor import Tensor, _wrap, needs_grad
+from ._graph import record
+
+__all__ = """
+matmul mm bmm mv dot vdot outer ger addmm addmv baddbmm addbmm einsum tensordot inner kron trace
+""".split()
 
 
 def _check_float_or_same(a, b, name):
@@ -15,8 +21,6 @@ def _check_float_or_same(a, b, name):
             f"dot : expected both vectors to have same dtype, but found {a.dtype.name} and {b.dtype.name}"
         )
     if a.device != b.device:
-        from torsh_core.errors import DeviceError
-
         raise DeviceError(f"Expected all tensors to be on the same device, but found at least two devices, "
                           f"{a.device} and {b.device}!")
 
@@ -24,7 +28,7 @@ def _check_float_or_same(a, b, name):
 def matmul(input, other):
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
-        raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
+        raise TorshTypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
     _check_float_or_same(input, other, "matmul")
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
@@ -34,44 +38,33 @@ def matmul(input, other):
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
         if a.ndim <= 2 and b.ndim <= 2:
-            raise ShapeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, a.shape if a.ndim == 2 else (1,) + a.shape))} "
-                f"and {'x'.join(map(str, b.shape))})"
-            )
+            rows = a.shape if a.ndim == 2 else (1,) + a.shape
+            raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, rows))} and "
+                             f"{'x'.join(map(str, b.shape))})")
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[-1]}] but got: "
                          f"[{kb}]. (matmul of shapes {list(a.shape)} and {list(b.shape)})")
     out = _wrap(wrap_result(np.matmul(a, b)))
     if needs_grad(input, other):
-        node = record(out, _matmul_backward, (input, other), "MmBackward0" if a.ndim == 2 == b.ndim else
-                      "MatmulBackward0")
+        node = record(out, _matmul_backward, (input, other), _MATMUL_NAMES.get((a.ndim, b.ndim), "MatmulBackward0"))
         node.save_for_backward(input, other)
     return out
 
 
-def _matmul_backward(node, g):
-    from .arith import unbroadcast
+_MATMUL_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0", (3, 3): "BmmBackward0"}
 
+
+def _matmul_backward(node, g):
+    """Both operands as (batched) matrices; 1-D ones become a row / a column, then get their shape back."""
     a, b = node.saved_tensors
+    a2 = a if a.ndim > 1 else a.unsqueeze(0)
+    b2 = b if b.ndim > 1 else b.unsqueeze(-1)
+    batch = np.broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+    g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
     ga = gb = None
-    a2 = a.unsqueeze(0) if a.ndim == 1 else a
-    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-    g2 = g
-    if a.ndim == 1:
-        g2 = g2.unsqueeze(-2)
-    if b.ndim == 1:
-        g2 = g2.unsqueeze(-1)
     if node.next_functions[0] is not None:
-        ga = g2 @ b2.mT.conj()
-        if a.ndim == 1:
-            ga = ga.squeeze(-2)
-            ga = unbroadcast(ga, a._data.shape) if ga.shape != a.shape else ga
-        else:
-            ga = unbroadcast(ga, a._data.shape)
+        ga = (g2 @ b2.mT.conj()).sum_to_size(tuple(a2.shape)).reshape(tuple(a.shape))
     if node.next_functions[1] is not None:
-        gb = a2.mT.conj() @ g2
-        if b.ndim == 1:
-            gb = gb.squeeze(-1)
-        gb = unbroadcast(gb, b._data.shape)
+        gb = (a2.mT.conj() @ g2).sum_to_size(tuple(b2.shape)).reshape(tuple(b.shape))
     return ga, gb
 
 
@@ -83,7 +76,7 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
-        raise TorshRuntimeError(f"batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor")
+        raise TorshRuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor")
     if input.shape[0] != mat2.shape[0]:
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
                          f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
@@ -107,9 +100,6 @@ def dot(input, other):
     return matmul(input, other)
 
 
-
-
-
 def vdot(input, other):
     return dot(input.conj(), other)
 
@@ -121,115 +111,149 @@ def outer(input, vec2):
 ger = outer
 
 
+def _scaled_sum(input, prod, beta, alpha):
+    """beta * input + alpha * prod; beta == 0 ignores input (NaN in it doesn't propagate), as in PyTorch."""
+    prod = prod if alpha == 1 else prod * alpha
+    if beta == 0:
+        return prod + input.new_zeros(())
+    return (input if beta == 1 else input * beta) + prod
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    prod = mm(mat1, mat2)
-    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    prod = mv(mat, vec)
-    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    prod = bmm(batch1, batch2)
-    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    prod = bmm(batch1, batch2).sum(0)
-    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+    return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
 def einsum(equation, *operands):
-    """Einstein summation; the gradient of each operand is itself an einsum."""
+    """Einstein summation; the gradient of each operand is itself an einsum (so double backward works)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    if "->" in eq:
-        lhs, rhs = eq.split("->")
-    else:
-        lhs = eq
-        letters = [c for c in lhs.replace(",", "").replace(".", "") if c.isalpha()]
-        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-        if "..." in lhs:
-            rhs = "..." + rhs
-    ins = lhs.split(",")
-    if len(ins) != len(operands):
-        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
-                         if len(operands) > len(ins) else "einsum(): fewer operands were provided than specified "
-                                                           "in the equation")
-    arrays = [o._data for o in operands]
-    dt = arrays[0].dtype
+    ins, rhs = _parse_einsum(equation, operands)
     for o in operands[1:]:
-        if o._data.dtype != dt:
-            raise TorshRuntimeError(f"expected scalar type {operands[0].dtype.name} but found {o.dtype.name}")
-    try:
-        res = np.einsum(f"{lhs}->{rhs}", *arrays, optimize=len(arrays) > 2)
-    except ValueError as e:
-        raise TorshRuntimeError(f"einsum(): {e}") from None
+        if o.dtype is not operands[0].dtype:
+            raise TorshRuntimeError(f"einsum(): expected all operands to have the same dtype, but got "
+                                    f"{operands[0].dtype.name} and {o.dtype.name}")
+    sizes = {}
+    for sub, o in zip(ins, operands):
+        for c, n in zip(sub, o.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise TorshRuntimeError(f"einsum(): operands do not broadcast: subscript {c} has size {sizes[c]} for "
+                                        f"one operand and {n} for another")
+            sizes[c] = max(sizes.get(c, 1), n)
+    # size-1 dims broadcast against the other operands' sizes for the same subscript
+    operands = [o if tuple(o.shape) == tuple(sizes[c] for c in sub) or len(set(sub)) != len(sub)
+                else o.expand(tuple(sizes[c] for c in sub)) for sub, o in zip(ins, operands)]
+    arrays = [o._data for o in operands]
+    res = np.einsum(",".join(ins) + "->" + rhs, *arrays, optimize=len(arrays) > 2)
     out = _wrap(wrap_result(np.asarray(res)))
     if needs_grad(*operands):
         node = record(out, _einsum_backward, operands, "EinsumBackward0")
         node.save_for_backward(*operands)
-        node.spec = (ins, rhs)
+        node.spec = (ins, rhs, sizes)
     return out
 
 
+def _parse_einsum(equation, operands):
+    """Explicit subscripts for every operand and the output, with '...' spelled out as letters."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise TorshRuntimeError(f"einsum(): {'more' if len(operands) > len(ins) else 'fewer'} operands were provided "
+                              "than specified in the equation")
+    used = set(eq)
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    n_ell = 0
+    for sub, op in zip(ins, operands):
+        if "..." in sub:
+            n_ell = max(n_ell, op.ndim - (len(sub) - 3))
+        elif len(sub) != op.ndim:
+            raise TorshRuntimeError(f"einsum(): the number of subscripts in the equation ({len(sub)}) does not match "
+                                    f"the number of dimensions ({op.ndim}) for operand {ins.index(sub)} and no "
+                                    "ellipsis was given")
+    ell = "".join(spare[:n_ell])
+    full = []
+    for sub, op in zip(ins, operands):
+        if "..." in sub:
+            k = op.ndim - (len(sub) - 3)
+            sub = sub.replace("...", ell[n_ell - k:] if k else "")
+        full.append(sub)
+    if arrow:
+        rhs = rhs.replace("...", ell)
+    else:
+        letters = "".join(full)
+        rhs = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    return full, rhs
+
+
 def _einsum_backward(node, g):
-    """d/d operand i: einsum of the output grad with the other operands, back to operand i's subscripts."""
+    """For operand i: einsum of g with the others onto i's distinct letters, then ones for letters summed away
+    only in i and identity matrices for letters repeated in i (diagonals)."""
+    from ..creation import eye, ones
+
     ops = node.saved_tensors
-    ins, rhs = node.spec
+    ins, rhs, sizes = node.spec
     grads = []
-    for i, (sub, op) in enumerate(zip(ins, ops)):
+    for i, sub in enumerate(ins):
         if node.next_functions[i] is None:
             grads.append(None)
             continue
         others = [s for j, s in enumerate(ins) if j != i]
-        other_ops = [o for j, o in enumerate(ops) if j != i]
-        target = sub
-        repeated = len(set(sub.replace("...", ""))) != len(sub.replace("...", ""))
         present = set(rhs + "".join(others))
-        missing = [c for c in sub.replace("...", "") if c not in present]
-        if repeated:
-            from torsh_core.errors import TorshNotImplementedError
-
-            raise TorshNotImplementedError("einsum backward with a repeated index within one operand (a diagonal) "
-                                           "is not supported by torsh yet")
-        eq = ",".join([rhs] + others) + "->" + "".join(c for c in target if c not in missing)
-        gi = einsum(eq, g, *other_ops)
-        if missing:
-            shape = [op.shape[k] if c in missing else -1 for k, c in enumerate(target)]
-            unsq = gi
-            for k, c in enumerate(target):
-                if c in missing:
-                    unsq = unsq.unsqueeze(k)
-            gi = unsq.expand([s if s != -1 else unsq.shape[k] for k, s in enumerate(shape)])
-        grads.append(gi)
+        distinct = "".join(dict.fromkeys(sub))
+        kept = "".join(c for c in distinct if c in present)
+        part = einsum(",".join([rhs] + others) + "->" + kept, g, *[o for j, o in enumerate(ops) if j != i])
+        terms, args, target = [kept], [part], ""
+        seen = set()
+        spare = iter(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in sizes)
+        for c in sub:
+            if c not in present and c not in seen:
+                terms.append(c)
+                args.append(ones(sizes[c], dtype=g.dtype, device=g.device))
+            if c in seen:
+                twin = next(spare)
+                terms.append(c + twin)
+                args.append(eye(sizes[c], dtype=g.dtype, device=g.device))
+                target += twin
+            else:
+                target += c
+            seen.add(c)
+        grads.append(part if len(args) == 1 and kept == target else einsum(",".join(terms) + "->" + target, *args))
     return tuple(grads)
 
 
 def tensordot(a, b, dims=2):
+    """Contract the last ``dims`` dims of ``a`` with the first of ``b`` (or the listed dim pairs)."""
     if isinstance(dims, int):
-        da = list(range(a.ndim - dims, a.ndim))
-        db = list(range(dims))
+        if dims < 0 or dims > min(a.ndim, b.ndim):
+            raise TorshRuntimeError(f"tensordot expects dims >= 0 and <= the tensors' dims, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
     else:
-        da, db = dims
-        da = [da] if isinstance(da, int) else list(da)
-        db = [db] if isinstance(db, int) else list(db)
-    da = [d % a.ndim for d in da]
-    db = [d % b.ndim for d in db]
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise TorshRuntimeError("both dimension lists should have same length")
+    da = [normalize_dim(d, a.ndim) for d in da]
+    db = [normalize_dim(d, b.ndim) for d in db]
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y]:
             raise TorshRuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim "
                                     f"{x} and second has size {b.shape[y]} in dim {y}")
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
-    n = 1
-    for d in da:
-        n *= a.shape[d]
-    am = a.permute(free_a + da).reshape(-1, n)
-    bm = b.permute(db + free_b).reshape(n, -1)
+    n = int(np.prod([a.shape[d] for d in da]))
+    am = a.permute(free_a + da).reshape(int(np.prod([a.shape[d] for d in free_a])), n)
+    bm = b.permute(db + free_b).reshape(n, int(np.prod([b.shape[d] for d in free_b])))
     return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
 
 
@@ -253,5 +277,5 @@ def kron(input, other):
 
 def trace(input):
     if input.ndim != 2:
-        raise TorshRuntimeError("trace: expected a matrix")
+        raise TorshRuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return input.diagonal().sum()

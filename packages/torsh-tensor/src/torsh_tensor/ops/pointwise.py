@@ -1,4 +1,4 @@
-"""Unary math (exp, log, trig, ...), clamp and friends; each forward with its derivative."""
+"""Unary math (exp, log, trig, special functions, ...), clamp and friends; each forward with its derivative."""
 
 import math
 
@@ -6,16 +6,30 @@ import numpy as np
 from torsh_core.errors import TorshRuntimeError
 
 from .._operands import as_scalar, float_array, wrap_result
-from .._tensor import Tensor, _wrap, needs_grad, record
+from .._tensor import Tensor, _wrap, needs_grad
+from . import _special_math as special
+from ._graph import record
 from ._saved import save_output, saved_output
 
+__all__ = """
+exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh arcsin
+arccos arctan arcsinh arccosh arctanh sigmoid relu reciprocal erf erfc erfinv lgamma digamma polygamma deg2rad
+rad2deg square abs absolute sign sgn floor ceil trunc fix frac signbit round clamp clip clamp_min clamp_max
+nan_to_num lerp logit addcmul addcdiv conj real imag angle
+""".split()
 
-def _unary(name, fn, backward=None, floats=True, keep_int=False):
-    """Make an op ``name(input)`` computing ``fn`` on the array; ``backward(x, y, g)`` gives the input grad."""
+
+def _unary(name, fn, backward, dtype="float", uses="x"):
+    """``name(input)`` computing ``fn`` on the array; ``backward(x, y, g)`` gives the input grad (y() = output).
+
+    dtype: "float" promotes integer inputs to the default float dtype; "same" keeps the input dtype.
+    uses: "y" when the first derivative needs only the output, so that changing the input in place afterwards
+    is allowed (as in PyTorch); the input is then kept only to rebuild the output for double backward.
+    """
 
     def op(input, *, out=None):
         arr = input._data
-        if floats and not keep_int:
+        if dtype == "float":
             arr = float_array(arr)
         with np.errstate(all="ignore"):
             res = _wrap(wrap_result(fn(arr)))
@@ -23,21 +37,28 @@ def _unary(name, fn, backward=None, floats=True, keep_int=False):
             node = record(res, _run_backward, (input,), f"{name.capitalize()}Backward0")
             node.formula = backward
             node.recompute = op
-            node.save_for_backward(input)
+            if uses == "x":
+                node.save_for_backward(input)
+            else:
+                node.input, node.input_version = input, input._version[0]
             save_output(node, res)
-        if out is not None:
-            from .arith import _maybe_out
-
-            return _maybe_out(res, out)
-        return res
+        return _maybe_out(res, out)
 
     op.__name__ = name
     op.__doc__ = f"Elementwise {name}, as ``torch.{name}``."
     return op
 
 
+def _maybe_out(res, out):
+    if out is None:
+        return res
+    from .arith import _maybe_out as write
+
+    return write(res, out)
+
+
 def _run_backward(node, g):
-    (x,) = node.saved_tensors
+    x = node.saved_tensors[0] if node._saved is not None else node.input
     return node.formula(x, saved_output(node, x), g)
 
 
@@ -45,175 +66,140 @@ def _zero(x, y, g):
     return g * 0
 
 
+def _int_identity(fn):
+    """Rounding functions leave integers as they are."""
+    return lambda a: a.copy() if a.dtype.kind in "biu" else fn(a)
+
+
 LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
-exp = _unary("exp", np.exp, lambda x, y, g: g * y())
-exp2 = _unary("exp2", np.exp2, lambda x, y, g: g * y() * LN2)
-expm1 = _unary("expm1", np.expm1, lambda x, y, g: g * (y() + 1))
+exp = _unary("exp", np.exp, lambda x, y, g: g * y(), uses="y")
+exp2 = _unary("exp2", np.exp2, lambda x, y, g: g * y() * LN2, uses="y")
+expm1 = _unary("expm1", np.expm1, lambda x, y, g: g * (y() + 1), uses="y")
 log = _unary("log", np.log, lambda x, y, g: g / x)
 log2 = _unary("log2", np.log2, lambda x, y, g: g / (x * LN2))
 log10 = _unary("log10", np.log10, lambda x, y, g: g / (x * LN10))
 log1p = _unary("log1p", np.log1p, lambda x, y, g: g / (x + 1))
-sqrt = _unary("sqrt", np.sqrt, lambda x, y, g: g / (2 * y()))
-rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, g: g * -0.5 * y() ** 3)
+sqrt = _unary("sqrt", np.sqrt, lambda x, y, g: g / (2 * y()), uses="y")
+rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda x, y, g: g * -0.5 * y() ** 3, uses="y")
 sin = _unary("sin", np.sin, lambda x, y, g: g * x.cos())
 cos = _unary("cos", np.cos, lambda x, y, g: -g * x.sin())
-tan = _unary("tan", np.tan, lambda x, y, g: g * (1 + y() ** 2))
+tan = _unary("tan", np.tan, lambda x, y, g: g * (1 + y() ** 2), uses="y")
 asin = _unary("asin", np.arcsin, lambda x, y, g: g / (1 - x * x).sqrt())
 acos = _unary("acos", np.arccos, lambda x, y, g: -g / (1 - x * x).sqrt())
 atan = _unary("atan", np.arctan, lambda x, y, g: g / (1 + x * x))
 sinh = _unary("sinh", np.sinh, lambda x, y, g: g * x.cosh())
 cosh = _unary("cosh", np.cosh, lambda x, y, g: g * x.sinh())
-tanh = _unary("tanh", np.tanh, lambda x, y, g: g * (1 - y() ** 2))
+tanh = _unary("tanh", np.tanh, lambda x, y, g: g * (1 - y() ** 2), uses="y")
 asinh = _unary("asinh", np.arcsinh, lambda x, y, g: g / (x * x + 1).sqrt())
 acosh = _unary("acosh", np.arccosh, lambda x, y, g: g / (x * x - 1).sqrt())
 atanh = _unary("atanh", np.arctanh, lambda x, y, g: g / (1 - x * x))
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-sigmoid = _unary("sigmoid", lambda a: _sigmoid(a), lambda x, y, g: g * y() * (1 - y()))
-reciprocal = _unary("reciprocal", lambda a: 1 / a, lambda x, y, g: -g * y() ** 2)
-erf = _unary("erf", lambda a: _libm("erf", a), lambda x, y, g: g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
-erfc = _unary("erfc", lambda a: _libm("erfc", a), lambda x, y, g: -g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
-erfinv = _unary("erfinv", lambda a: _erfinv(a), lambda x, y, g: g * (math.sqrt(math.pi) / 2) * (y() ** 2).exp())
-lgamma = _unary("lgamma", lambda a: _libm("lgamma", a), lambda x, y, g: g * x.digamma())
-digamma = _unary("digamma", lambda a: _digamma(a), None)
+sigmoid = _unary("sigmoid", lambda a: _sigmoid(a), lambda x, y, g: g * y() * (1 - y()), uses="y")
+relu = _unary("relu", lambda a: np.maximum(a, np.zeros((), a.dtype)), lambda x, y, g: g * (y() > 0), dtype="same",
+              uses="y")
+reciprocal = _unary("reciprocal", lambda a: 1 / a, lambda x, y, g: -g * y() ** 2, uses="y")
+erf = _unary("erf", special.erf, lambda x, y, g: g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
+erfc = _unary("erfc", special.erfc, lambda x, y, g: -g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
+erfinv = _unary("erfinv", special.erfinv, lambda x, y, g: g * (math.sqrt(math.pi) / 2) * (y() ** 2).exp(),
+                uses="y")
+lgamma = _unary("lgamma", special.lgamma, lambda x, y, g: g * x.digamma())
+digamma = _unary("digamma", lambda a: special.polygamma(0, a), lambda x, y, g: g * polygamma(1, x))
 deg2rad = _unary("deg2rad", np.deg2rad, lambda x, y, g: g * (math.pi / 180))
 rad2deg = _unary("rad2deg", np.rad2deg, lambda x, y, g: g * (180 / math.pi))
-square = _unary("square", np.square, lambda x, y, g: 2 * g * x, keep_int=True)
-abs = _unary("abs", np.abs, lambda x, y, g: g * x.sgn(), keep_int=True)  # noqa: A001
+square = _unary("square", lambda a: np.square(a.astype(np.int64) if a.dtype == np.bool_ else a),
+                lambda x, y, g: 2 * g * x, dtype="same")
+abs = _unary("abs", np.abs, lambda x, y, g: g * x.sgn(), dtype="same")  # noqa: A001
 absolute = abs
-sign = _unary("sign", np.sign, _zero, keep_int=True)
+sign = _unary("sign", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), _zero, dtype="same")
 sgn = _unary("sgn", lambda a: np.sign(a) if a.dtype.kind != "c" else np.where(a == 0, 0, a / np.abs(a)), _zero,
-             keep_int=True)
-floor = _unary("floor", np.floor, _zero, keep_int=True)
-ceil = _unary("ceil", np.ceil, _zero, keep_int=True)
-trunc = _unary("trunc", np.trunc, _zero, keep_int=True)
+             dtype="same")
+floor = _unary("floor", _int_identity(np.floor), _zero, dtype="same")
+ceil = _unary("ceil", _int_identity(np.ceil), _zero, dtype="same")
+trunc = _unary("trunc", _int_identity(np.trunc), _zero, dtype="same")
 fix = trunc
-frac = _unary("frac", lambda a: a - np.trunc(a), lambda x, y, g: g)
-signbit = _unary("signbit", np.signbit, None, keep_int=True)
+frac = _unary("frac", lambda a: a - np.trunc(a), lambda x, y, g: g, dtype="same")
+signbit = _unary("signbit", np.signbit, None, dtype="same")
 
 
 def _sigmoid(a):
-    out = np.empty_like(a)
-    pos = a >= 0
-    np.divide(1, 1 + np.exp(-a, where=pos, out=np.zeros_like(a)), where=pos, out=out)
-    ea = np.exp(a, where=~pos, out=np.zeros_like(a))
-    np.divide(ea, 1 + ea, where=~pos, out=out)
-    return out
+    """1 / (1 + exp(-a)) without overflow warnings for large |a|."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-a))
 
 
-def _libm(name, a):
-    """erf/erfc/lgamma from the C library (exact to double precision)."""
-    from torsh_backend import cpu_math
-
-    return getattr(cpu_math, name)(a)
-
-
-def _erfinv(a):
-    """Inverse error function: Giles' approximation polished by two Newton steps on erf."""
-    a64 = np.asarray(a, dtype=np.float64)
-    w = -np.log((1.0 - a64) * (1.0 + a64))
-    small = w < 5.0
-    ws = w - 2.5
-    wl = np.sqrt(np.where(small, 5.0, w)) - 3.0
-    p_s = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                      -0.00125372503, -0.00417768164, 0.246640727, 1.50140941], ws)
-    p_l = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                      -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
-    x = np.where(small, p_s, p_l) * a64
-    for _ in range(2):
-        err = _libm("erf", x) - a64
-        x = x - err / (TWO_OVER_SQRT_PI * np.exp(-x * x))
-    x = np.where(a64 == 1, np.inf, np.where(a64 == -1, -np.inf, x))
-    x = np.where(np.abs(a64) > 1, np.nan, x)
-    return x.astype(a.dtype)
+def polygamma(n, input):
+    """The n-th derivative of digamma (``torch.polygamma``); differentiable through polygamma(n + 1)."""
+    if not isinstance(n, int) or n < 0:
+        raise TorshRuntimeError(f"polygamma(n, x) does not support negative n, got n = {n}")
+    arr = float_array(input._data)
+    res = _wrap(wrap_result(special.polygamma(n, arr)))
+    if needs_grad(input):
+        node = record(res, _polygamma_backward, (input,), "PolygammaBackward0")
+        node.n = n
+        node.save_for_backward(input)
+    return res
 
 
-def _digamma(a):
-    """Digamma by recurrence up to x >= 6, then the asymptotic series; reflection for negative x."""
-    x = np.asarray(a, dtype=np.float64)
-    reflect = x < 0.5
-    xr = np.where(reflect, 1.0 - x, x)
-    acc = np.zeros_like(xr)
-    while True:
-        small = xr < 6.0
-        if not small.any():
-            break
-        acc -= np.where(small, 1.0 / xr, 0.0)
-        xr = np.where(small, xr + 1.0, xr)
-    inv = 1.0 / xr
-    inv2 = inv * inv
-    res = acc + np.log(xr) - 0.5 * inv - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
-        1 / 240 - inv2 / 132))))
-    with np.errstate(all="ignore"):
-        res = np.where(reflect, res - np.pi / np.tan(np.pi * x), res)
-    res = np.where((x <= 0) & (x == np.floor(x)), np.nan, res)
-    return res.astype(a.dtype)
+def _polygamma_backward(node, g):
+    (x,) = node.saved_tensors
+    return g * polygamma(node.n + 1, x)
 
 
 def round(input, *, decimals=0):  # noqa: A001
-    """Round half to even, as PyTorch does."""
-    res = _wrap(wrap_result(np.round(input._data, decimals)))
+    """Round half to even, as PyTorch does; integers are left as they are."""
+    arr = input._data
+    res = _wrap(arr.copy() if arr.dtype.kind in "biu" else wrap_result(np.round(arr, decimals)))
     if needs_grad(input):
-        node = record(res, _run_backward, (input,), "RoundBackward0")
-        node.formula = _zero
-        node.save_for_backward(input)
-        save_output(node, res)
+        record(res, lambda node, g: g * 0, (input,), "RoundBackward0")
     return res
 
 
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
-    """Limit values to [min, max]; the gradient passes where the input was inside."""
+    """Limit values to [min, max]; the gradient passes where the input was inside (bounds included)."""
     if min is None and max is None:
         raise TorshRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    arr = input._data
+    from .._operands import result_dtype
+
+    bounds = [b for b in (min, max) if b is not None]
+    dt = result_dtype(input, *bounds).np
+    arr = input._data.astype(dt, copy=False)
+    res = arr
     lo = min._data if isinstance(min, Tensor) else as_scalar(min)
     hi = max._data if isinstance(max, Tensor) else as_scalar(max)
-    if arr.dtype.kind in "biu" and (isinstance(lo, float) or isinstance(hi, float)):
-        arr = float_array(arr)
-    res = arr
-    if lo is not None:
-        res = np.maximum(res, lo)
-    if hi is not None:
-        res = np.minimum(res, hi)
-    if isinstance(res, np.ndarray) and res.dtype != arr.dtype and not isinstance(min, Tensor) and not isinstance(
-            max, Tensor):
-        res = res.astype(arr.dtype)
-    res = _wrap(wrap_result(res))
-    if needs_grad(input, min, max):
-        node = record(res, _clamp_backward, (input, min if isinstance(min, Tensor) else None,
-                                             max if isinstance(max, Tensor) else None), "ClampBackward1")
-        node.save_for_backward(input, min if isinstance(min, Tensor) else None, max if isinstance(max, Tensor)
-                               else None)
+    with np.errstate(invalid="ignore"):
+        if lo is not None:
+            res = np.where(np.isnan(lo) | (res < lo), lo, res) if _is_float(res) else np.maximum(res, lo)
+        if hi is not None:
+            res = np.where(np.isnan(hi) | (res > hi), hi, res) if _is_float(res) else np.minimum(res, hi)
+    res = _wrap(wrap_result(np.asarray(res).astype(dt, copy=False)))
+    tmin = min if isinstance(min, Tensor) else None
+    tmax = max if isinstance(max, Tensor) else None
+    if needs_grad(input, tmin, tmax):
+        node = record(res, _clamp_backward, (input, tmin, tmax), "ClampBackward1")
+        node.save_for_backward(input, tmin, tmax)
         node.bounds = (min, max)
-    if out is not None:
-        from .arith import _maybe_out
+    return _maybe_out(res, out)
 
-        return _maybe_out(res, out)
-    return res
+
+def _is_float(arr):
+    return arr.dtype.kind in "fc" or arr.dtype.kind == "V"
 
 
 def _clamp_backward(node, g):
-    from .arith import unbroadcast
-
     x, tmin, tmax = node.saved_tensors
-    lo, hi = node.bounds
-    lo = tmin if tmin is not None else lo
-    hi = tmax if tmax is not None else hi
-    inside = x == x
+    lo = tmin if tmin is not None else node.bounds[0]
+    hi = tmax if tmax is not None else node.bounds[1]
+    zero = g.new_zeros(())
+    inside = None
     if lo is not None:
-        inside = inside & (x >= lo)
+        inside = x >= lo
     if hi is not None:
-        inside = inside & (x <= hi)
-    gx = (g * inside) if node.next_functions[0] is not None else None
-    gmin = gmax = None
-    if node.next_functions[1] is not None:
-        below = x < lo
-        if hi is not None:
-            below = below & (x <= hi) if tmax is None else below & (lo <= hi)
-        gmin = unbroadcast(g * below, tuple(tmin.shape))
-    if node.next_functions[2] is not None:
-        gmax = unbroadcast(g * (x > hi), tuple(tmax.shape))
+        inside = (x <= hi) if inside is None else inside & (x <= hi)
+    gx = g.where(inside, zero) if node.next_functions[0] is not None else None
+    gmin = g.where(x < lo, zero) if node.next_functions[1] is not None else None
+    gmax = g.where(x > hi, zero) if node.next_functions[2] is not None else None
     return gx, gmin, gmax
 
 
@@ -228,14 +214,12 @@ def clamp_max(input, max):  # noqa: A002
     return clamp(input, max=max)
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     res = _wrap(wrap_result(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf)))
     if needs_grad(input):
-        node = record(res, _run_backward, (input,), "NanToNumBackward0")
-        node.formula = lambda x, y, g: g * x.isfinite()
+        node = record(res, lambda node, g: g * node.saved_tensors[0].isfinite(), (input,), "NanToNumBackward0")
         node.save_for_backward(input)
-        save_output(node, res)
-    return res
+    return _maybe_out(res, out)
 
 
 def lerp(input, end, weight):
@@ -244,8 +228,26 @@ def lerp(input, end, weight):
 
 
 def logit(input, eps=None):
-    x = input if eps is None else input.clamp(eps, 1 - eps)
-    return (x / (1 - x)).log()
+    """log(x / (1 - x)); with ``eps`` the input is clamped to [eps, 1 - eps] first."""
+    arr = float_array(input._data)
+    if eps is not None:
+        arr = np.clip(arr, eps, 1 - eps)
+    with np.errstate(all="ignore"):
+        res = _wrap(wrap_result(np.log(arr / (1 - arr))))
+    if needs_grad(input):
+        node = record(res, _logit_backward, (input,), "LogitBackward0")
+        node.save_for_backward(input)
+        node.eps = eps
+    return res
+
+
+def _logit_backward(node, g):
+    """PyTorch's convention: NaN outside [0, 1] without eps, zero outside [eps, 1 - eps] with it."""
+    (x,) = node.saved_tensors
+    eps = node.eps
+    lo, hi = (0.0, 1.0) if eps is None else (eps, 1 - eps)
+    outside = (x < lo) | (x > hi)
+    return (g / (x * (1 - x))).masked_fill(outside, float("nan") if eps is None else 0.0)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
@@ -253,7 +255,13 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    return input + value * tensor1 / tensor2
+    if not (tensor1.is_floating_point() or tensor1.is_complex()) and not (
+            tensor2.is_floating_point() or tensor2.is_complex()):
+        raise TorshRuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform a "
+            "true division of tensor1 and tensor2."
+        )
+    return input + value * (tensor1 / tensor2)
 
 
 def conj(input):
@@ -283,4 +291,17 @@ def imag(input):
 
 
 def angle(input):
-    return _wrap(wrap_result(np.angle(input._data)))
+    """The argument of complex numbers; 0 or pi for real ones (whose gradient is zero)."""
+    arr = float_array(input._data)
+    res = _wrap(wrap_result(np.angle(arr).astype(arr.real.dtype, copy=False)))
+    if needs_grad(input):
+        node = record(res, _angle_backward, (input,), "AngleBackward0")
+        node.save_for_backward(input)
+    return res
+
+
+def _angle_backward(node, g):
+    (x,) = node.saved_tensors
+    if not x.is_complex():
+        return g * 0
+    return (g * 1j) / x.conj()

@@ -1,18 +1,28 @@
 """Reductions over all or some dims (int or tuple) with keepdim: sum, mean, max/min, var/std, norm, cumsum, ..."""
 
+import builtins
 import collections
 
 import numpy as np
-from torsh_core.errors import TorshRuntimeError
+from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshTypeError
 from torsh_core.shape import normalize_dim, normalize_dims
 
 from .._operands import wrap_result
-from .._tensor import Tensor, _wrap, needs_grad, record
+from .._tensor import Tensor, _wrap, needs_grad
+from ._graph import record
+from ._names import scalar_type
+
+__all__ = """
+sum nansum sum_to_size mean nanmean prod max min amax amin aminmax argmax argmin var std var_mean std_mean norm
+logsumexp cumsum cumprod cummax cummin logcumsumexp all any count_nonzero
+""".split()
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+min_max = collections.namedtuple("aminmax", ["min", "max"])
 
 
 def _axes(input, dim):
+    """The reduced axes: all of them for None or an empty tuple."""
     nd = input._data.ndim
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(nd))
@@ -29,14 +39,24 @@ def _expand_back(g, in_shape, axes, keepdim):
     return g.expand(in_shape)
 
 
+def _count(shape, axes):
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _accumulate_dtype(arr, dtype):
+    """sum/prod/cumsum accumulate integers and bools in int64 unless a dtype is given."""
+    if dtype is not None:
+        return arr.astype(dtype.np)
+    return arr.astype(np.int64) if arr.dtype.kind in "biu" else arr
+
+
 # sum / mean / prod ------------------------------------------------------------------------------------------
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
-    arr = input._data
     axes = _axes(input, dim)
-    if dtype is not None:
-        arr = arr.astype(dtype.np)
-    elif arr.dtype.kind in "biu":
-        arr = arr.astype(np.int64)
+    arr = _accumulate_dtype(input._data, dtype)
     out = _wrap(wrap_result(arr.sum(axis=axes, keepdims=keepdim)))
     if needs_grad(input):
         node = record(out, _sum_backward, (input,), "SumBackward1" if dim is not None else "SumBackward0")
@@ -61,14 +81,15 @@ def sum_to_size(input, *size):
     if shp == size:
         return input
     lead = len(shp) - len(size)
+    bad = TorshRuntimeError(f"size {list(size)} is not expandable to size {list(shp)}")
     if lead < 0:
-        raise TorshRuntimeError(f"size {list(size)} is not expandable to size {list(shp)}")
+        raise bad
     axes = list(range(lead))
     for i, s in enumerate(size):
         if s == 1 and shp[lead + i] != 1:
             axes.append(lead + i)
         elif s != shp[lead + i]:
-            raise TorshRuntimeError(f"size {list(size)} is not expandable to size {list(shp)}")
+            raise bad
     out = sum(input, tuple(axes), keepdim=True) if axes else input
     return out.reshape(size) if out._data.shape != size else out
 
@@ -79,14 +100,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if not (input.is_floating_point() or input.is_complex()):
         raise TorshRuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {input.dtype.name.capitalize()}"
+            f"Got: {scalar_type(input.dtype)}"
         )
     axes = _axes(input, dim)
-    n = 1
-    for a in axes:
-        n *= input._data.shape[a]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = _wrap(wrap_result(input._data.mean(axis=axes, keepdims=keepdim)))
+    arr, n = input._data, _count(input._data.shape, axes)
+    # the mean of nothing is NaN (NumPy would warn about it)
+    res = arr.mean(axis=axes, keepdims=keepdim) if n else arr.sum(axis=axes, keepdims=keepdim) * np.nan
+    out = _wrap(wrap_result(res))
     if needs_grad(input):
         node = record(out, _mean_backward, (input,), "MeanBackward1" if dim is not None else "MeanBackward0")
         node.info = (input._data.shape, axes, keepdim)
@@ -99,77 +119,74 @@ def _mean_backward(node, g):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    mask = ~input.isnan()
-    return nansum(input, dim, keepdim, dtype=dtype) / mask.sum(dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / (~input.isnan()).sum(dim, keepdim)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    arr = input._data
-    if dtype is not None:
-        arr = arr.astype(dtype.np)
-    elif arr.dtype.kind in "biu":
-        arr = arr.astype(np.int64)
-    if dim is not None and not isinstance(dim, int):
-        raise TypeError("prod(): argument 'dim' must be int")
+    if dim is not None and not hasattr(dim, "__index__"):
+        raise TorshTypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     axes = _axes(input, dim)
+    arr = _accumulate_dtype(input._data, dtype)
     out = _wrap(wrap_result(arr.prod(axis=axes, keepdims=keepdim)))
     if needs_grad(input):
-        node = record(out, _prod_backward, (input,), "ProdBackward0")
+        node = record(out, _prod_backward, (input,), "ProdBackward0" if dim is None else "ProdBackward1")
         node.save_for_backward(input)
         node.info = (input._data.shape, axes, keepdim)
     return out
 
 
 def _prod_backward(node, g):
+    """The product of the other elements: exclusive cumulative products from both ends, exact with zeros."""
     (x,) = node.saved_tensors
     shape, axes, keepdim = node.info
     if x.numel() == 0:
         return x.new_zeros(shape)
-    flat = x if len(axes) == 1 else x.reshape(-1)
-    ax = axes[0] if len(axes) == 1 else 0
     gg = _expand_back(g, shape, axes, keepdim)
-    excl = _prod_excluding_self(flat, ax)
-    if len(axes) != 1:
-        excl = excl.reshape(shape)
-    return gg * excl
+    if len(axes) == 1:
+        return gg * _prod_of_others(x, axes[0])
+    return gg * _prod_of_others(x.reshape(-1), 0).reshape(shape)
 
 
-def _prod_excluding_self(x, dim):
-    """prod of all other elements along ``dim`` for each element, exact with zeros (cumprod from both sides)."""
+def _prod_of_others(x, dim):
     from .join import cat
 
     n = x.shape[dim]
-    ones_shape = list(x.shape)
-    ones_shape[dim] = 1
-    one = x.new_ones(tuple(ones_shape))
-    left = cat([one, x.narrow(dim, 0, n - 1).cumprod(dim)], dim) if n > 1 else one
-    rev = x.flip(dim)
-    right = cat([one, rev.narrow(dim, 0, n - 1).cumprod(dim)], dim).flip(dim) if n > 1 else one
+    one = x.new_ones(tuple(x.shape[:dim]) + (1,) + tuple(x.shape[dim + 1:]))
+    if n == 1:
+        return one
+    left = cat([one, x.narrow(dim, 0, n - 1).cumprod(dim)], dim)
+    right = cat([one, x.flip(dim).narrow(dim, 0, n - 1).cumprod(dim)], dim).flip(dim)
     return left * right
 
 
 # max / min ----------------------------------------------------------------------------------------------------
-def _extreme(input, dim, keepdim, largest):
-    arr = input._data
-    if arr.size == 0 and (dim is None or arr.shape[normalize_dim(dim, arr.ndim)] == 0):
-        raise TorshRuntimeError(
-            "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with "
-            "the 'dim' argument." if dim is None else
-            f"{'max' if largest else 'min'}(): Expected reduction dim {dim} to have non-zero size."
-        )
+def _empty_reduction_error(name, dim):
     if dim is None:
-        return amax(input) if largest else amin(input)
+        return TorshRuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                                 "the reduction dim with the 'dim' argument.")
+    return TorshIndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _extreme(input, dim, keepdim, largest):
+    name = "max" if largest else "min"
+    arr = input._data
+    if dim is None:
+        if arr.size == 0:
+            raise _empty_reduction_error(name, None)
+        return _amaxmin(input, None, False, largest)
     d = normalize_dim(dim, arr.ndim)
     if arr.ndim == 0:
         idx = np.zeros((), dtype=np.int64)
-        vals = arr
+        vals = arr.copy()
     else:
+        if arr.shape[d] == 0:
+            raise _empty_reduction_error(name, d)
         idx = _arg_nan_aware(arr, d, largest)
         vals = np.take_along_axis(arr, np.expand_dims(idx, d), d)
-        if not keepdim:
-            vals = vals.squeeze(d)
-        else:
+        if keepdim:
             idx = np.expand_dims(idx, d)
+        else:
+            vals = vals.squeeze(d)
     values = _wrap(wrap_result(vals))
     indices = _wrap(wrap_result(idx.astype(np.int64)))
     if needs_grad(input):
@@ -189,17 +206,18 @@ def _arg_nan_aware(arr, d, largest):
 
 
 def _index_reduce_backward(node, g):
+    """All of the gradient goes to the selected element."""
     shape, d, keepdim = node.info
+    if not shape:
+        return g
     idx = node.indices
-    if not keepdim and len(shape):
-        g = g.unsqueeze(d)
-        idx = idx.unsqueeze(d)
-    from ..creation import zeros
-
-    return zeros(shape, dtype=g.dtype, device=g.device).scatter(d, idx, g) if len(shape) else g
+    if not keepdim:
+        g, idx = g.unsqueeze(d), idx.unsqueeze(d)
+    return g.new_zeros(shape).scatter(d, idx, g)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """The largest value overall, or (values, indices) along ``dim``; ``max(a, b)`` is ``maximum``."""
     if isinstance(dim, Tensor):
         from .arith import maximum
 
@@ -207,7 +225,7 @@ def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
     return _extreme(input, dim, keepdim, True)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def min(input, dim=None, keepdim=False):  # noqa: A001
     if isinstance(dim, Tensor):
         from .arith import minimum
 
@@ -218,10 +236,9 @@ def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
 def _amaxmin(input, dim, keepdim, largest):
     arr = input._data
     axes = _axes(input, dim)
-    if arr.size == 0 and any(arr.shape[a] == 0 for a in axes) or (arr.size == 0 and not axes):
-        raise TorshRuntimeError(
-            f"{'amax' if largest else 'amin'}(): Expected reduction dim to be specified for input.numel() == 0."
-        )
+    name = "amax" if largest else "amin"
+    if arr.size == 0 and (not axes or builtins.any(arr.shape[a] == 0 for a in axes)):
+        raise _empty_reduction_error(name, None if dim is None or dim == () else dim)
     fn = np.max if largest else np.min
     out = _wrap(wrap_result(fn(arr, axis=axes, keepdims=keepdim)))
     if needs_grad(input):
@@ -233,11 +250,11 @@ def _amaxmin(input, dim, keepdim, largest):
 
 
 def _amaxmin_backward(node, g):
+    """Ties share the gradient evenly."""
     (x,) = node.saved_tensors
     shape, axes, keepdim = node.info
     mask = (x == _wrap(node.out_keep)).to(g.dtype)
-    count = mask.sum(axes, keepdim=True)
-    return _expand_back(g, shape, axes, keepdim) * mask / count
+    return _expand_back(g, shape, axes, keepdim) * mask / mask.sum(axes, keepdim=True)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -249,83 +266,100 @@ def amin(input, dim=(), keepdim=False):
 
 
 def aminmax(input, *, dim=None, keepdim=False):
-    mm = collections.namedtuple("aminmax", ["min", "max"])
-    return mm(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (),
-                                                                          keepdim))
+    d = dim if dim is not None else ()
+    return min_max(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def _arg(input, dim, keepdim, largest):
+    arr = input._data
+    if dim is None:
+        if arr.size == 0:
+            raise TorshIndexError(f"{'argmax' if largest else 'argmin'}(): Expected reduction dim to be specified "
+                                  "for input.numel() == 0.")
+        r = _arg_nan_aware(arr.reshape(-1), 0, largest)
+        return _wrap(np.asarray(r, dtype=np.int64).reshape((1,) * arr.ndim if keepdim else ()))
+    d = normalize_dim(dim, arr.ndim)
+    if arr.ndim == 0:
+        return _wrap(np.zeros((), np.int64))
+    if arr.shape[d] == 0:
+        raise _empty_reduction_error("argmax" if largest else "argmin", d)
+    r = _arg_nan_aware(arr, d, largest)
+    return _wrap(np.asarray(np.expand_dims(r, d) if keepdim else r, dtype=np.int64))
 
 
 def argmax(input, dim=None, keepdim=False):
-    arr = input._data
-    if arr.size == 0:
-        raise TorshRuntimeError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
-    if dim is None:
-        r = _arg_nan_aware(arr.reshape(-1), 0, True)
-        return _wrap(np.asarray(r, dtype=np.int64).reshape((1,) * arr.ndim if keepdim else ()))
-    d = normalize_dim(dim, arr.ndim)
-    r = _arg_nan_aware(arr, d, True) if arr.ndim else np.zeros((), np.int64)
-    return _wrap(wrap_result(np.expand_dims(r, d) if keepdim and arr.ndim else r).astype(np.int64))
+    return _arg(input, dim, keepdim, True)
 
 
 def argmin(input, dim=None, keepdim=False):
-    arr = input._data
-    if arr.size == 0:
-        raise TorshRuntimeError("argmin(): Expected reduction dim to be specified for input.numel() == 0.")
-    if dim is None:
-        r = _arg_nan_aware(arr.reshape(-1), 0, False)
-        return _wrap(np.asarray(r, dtype=np.int64).reshape((1,) * arr.ndim if keepdim else ()))
-    d = normalize_dim(dim, arr.ndim)
-    r = _arg_nan_aware(arr, d, False) if arr.ndim else np.zeros((), np.int64)
-    return _wrap(wrap_result(np.expand_dims(r, d) if keepdim and arr.ndim else r).astype(np.int64))
+    return _arg(input, dim, keepdim, False)
 
 
 # var / std ------------------------------------------------------------------------------------------------------
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Sum of squared deviations over (n - correction); correction defaults to 1 (Bessel)."""
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    if not (input.is_floating_point() or input.is_complex()):
+        raise TorshRuntimeError(f"std and var only support floating point and complex dtypes, got {input.dtype.name}")
     axes = _axes(input, dim)
-    n = 1
-    for a in axes:
-        n *= input._data.shape[a]
+    n = _count(input._data.shape, axes)
     centered = input - input.mean(axes, keepdim=True)
     sq = (centered * centered.conj()).real if input.is_complex() else centered * centered
-    return sq.sum(axes, keepdim=keepdim) / _max0(n - correction)
-
-
-def _max0(v):
-    return v if v > 0 else 0.0 * v if v == 0 else 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sq.sum(axes, keepdim=keepdim) / (n - correction if n > correction else 0.0)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    out = _wrap(np.sqrt(v._data))
+    if needs_grad(v):
+        node = record(out, _std_backward, (v,), "StdBackward0")
+        node.save_for_backward(v)
+    return out
+
+
+def _std_backward(node, g):
+    """d sqrt(v) = g / (2 std), and 0 where std is 0 (PyTorch's choice for constant inputs)."""
+    (v,) = node.saved_tensors
+    s = v.sqrt()
+    return (g / (2 * s)).masked_fill(s == 0, 0)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 # norms --------------------------------------------------------------------------------------------------------
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norms over ``dim`` (all elements by default); 'fro' is the 2-norm of the flattened dims."""
     if dtype is not None:
         input = input.to(dtype)
-    if p == "fro" or p == 2 or p is None:
-        return _norm2(input, dim, keepdim)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise TorshRuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                                f"{scalar_type(input.dtype)}")
     if p == "nuc":
-        from torsh_core.errors import TorshNotImplementedError
-
         raise TorshNotImplementedError("norm(p='nuc') needs torsh-linalg (torsh.linalg.matrix_norm)")
+    if p in ("fro", 2, 2.0, None):
+        return _norm2(input, dim, keepdim)
     a = input.abs()
+    d = dim if dim is not None else ()
     if p == float("inf"):
-        return a.amax(dim if dim is not None else (), keepdim)
+        return a.amax(d, keepdim)
     if p == float("-inf"):
-        return a.amin(dim if dim is not None else (), keepdim)
+        return a.amin(d, keepdim)
     if p == 0:
-        return (input != 0).to(input.dtype if input.is_floating_point() else None).sum(dim, keepdim)
+        return (input != 0).to(a.dtype).sum(dim, keepdim)
     if p == 1:
         return a.sum(dim, keepdim)
     return a.pow(p).sum(dim, keepdim).pow(1.0 / p)
@@ -335,38 +369,45 @@ def _norm2(input, dim, keepdim):
     arr = input._data
     axes = _axes(input, dim)
     absarr = np.abs(arr) if arr.dtype.kind == "c" else arr
-    out = _wrap(wrap_result(np.sqrt((absarr * absarr).sum(axis=axes, keepdims=keepdim))))
+    keep = np.sqrt((absarr * absarr).sum(axis=axes, keepdims=True))
+    out = _wrap(wrap_result(keep if keepdim else keep.reshape([s for i, s in enumerate(keep.shape)
+                                                                if i not in axes])))
     if needs_grad(input):
         node = record(out, _norm2_backward, (input,), "NormBackward1")
         node.save_for_backward(input)
         node.info = (arr.shape, axes, keepdim)
-        node.out_keep = np.sqrt((absarr * absarr).sum(axis=axes, keepdims=True))
+        node.out_keep = keep
     return out
 
 
 def _norm2_backward(node, g):
+    """x / ||x||, and 0 where the norm is 0 (PyTorch's subgradient)."""
     (x,) = node.saved_tensors
     shape, axes, keepdim = node.info
     n = x.norm(2, axes, keepdim=True) if g.requires_grad else _wrap(node.out_keep)
-    scale = (x / n).masked_fill(n == 0, 0)
-    return _expand_back(g, shape, axes, keepdim) * scale
+    return _expand_back(g, shape, axes, keepdim) * (x / n).masked_fill(n == 0, 0)
 
 
 def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(x))) shifted by the max for stability (all -inf stays -inf)."""
     axes = _axes(input, dim)
+    if not (input.is_floating_point() or input.is_complex()):
+        input = input.to(_default_float())
     m = input.detach().amax(axes, keepdim=True)
     m = m.masked_fill(m.isinf(), 0)
     out = (input - m).exp().sum(axes, keepdim=True).log() + m
-    return out if keepdim else out.squeeze(axes) if axes else out
+    return out if keepdim or not axes else out.squeeze(axes)
+
+
+def _default_float():
+    from torsh_core.config import get_default_dtype
+
+    return get_default_dtype()
 
 
 # cumulative ---------------------------------------------------------------------------------------------------
 def cumsum(input, dim, *, dtype=None):
-    arr = input._data
-    if dtype is not None:
-        arr = arr.astype(dtype.np)
-    elif arr.dtype.kind in "biu":
-        arr = arr.astype(np.int64)
+    arr = _accumulate_dtype(input._data, dtype)
     d = normalize_dim(dim, arr.ndim)
     out = _wrap(wrap_result(np.cumsum(arr, axis=d) if arr.ndim else arr.copy()))
     if needs_grad(input):
@@ -382,11 +423,7 @@ def _cumsum_backward(node, g):
 
 
 def cumprod(input, dim, *, dtype=None):
-    arr = input._data
-    if dtype is not None:
-        arr = arr.astype(dtype.np)
-    elif arr.dtype.kind in "biu":
-        arr = arr.astype(np.int64)
+    arr = _accumulate_dtype(input._data, dtype)
     d = normalize_dim(dim, arr.ndim)
     out = _wrap(wrap_result(np.cumprod(arr, axis=d) if arr.ndim else arr.copy()))
     if needs_grad(input):
@@ -397,60 +434,63 @@ def cumprod(input, dim, *, dtype=None):
 
 
 def _cumprod_backward(node, g):
-    """d out_j / d x_i = prod_{k<=j, k!=i} x_k: exact with zeros by an O(n^2) sum over positions."""
+    """Without zeros: reversed cumsum of g * y, over x. With zeros: sum over positions of exclusive products."""
     (x,) = node.saved_tensors
     d = node.dim
     if x.ndim == 0:
         return g
-    n = x.shape[d]
-    from .join import stack
+    if not (x._data == 0).any():
+        y = x.cumprod(d)
+        return (g * y).flip(d).cumsum(d).flip(d) / x
+    from .join import cat, stack
 
+    n = x.shape[d]
     grads = []
     for i in range(n):
-        ones = x.narrow(d, i, 1) * 0 + 1
-        parts = [x.narrow(d, 0, i), ones, x.narrow(d, i + 1, n - i - 1)]
-        from .join import cat
-
-        y = cat(parts, d).cumprod(d)
-        contrib = (g * y).narrow(d, i, n - i).sum(d)
-        grads.append(contrib)
+        # d y_j / d x_i for j >= i: the cumulative product with x_i replaced by 1
+        ones = x.narrow(d, i, 1).detach() * 0 + 1
+        y = cat([x.narrow(d, 0, i), ones, x.narrow(d, i + 1, n - i - 1)], d).cumprod(d)
+        grads.append((g * y).narrow(d, i, n - i).sum(d))
     return stack(grads, d)
 
 
 def cummax(input, dim):
-    return _cum_extreme(input, dim, np.maximum)
+    return _cum_extreme(input, dim, np.maximum, "CummaxBackward0")
 
 
 def cummin(input, dim):
-    return _cum_extreme(input, dim, np.minimum)
+    return _cum_extreme(input, dim, np.minimum, "CumminBackward0")
 
 
-def _cum_extreme(input, dim, fn):
+def _cum_extreme(input, dim, fn, name):
+    """Running max/min and the index where it was (last) reached."""
     arr = input._data
     d = normalize_dim(dim, arr.ndim)
-    vals = fn.accumulate(arr, axis=d) if arr.ndim else arr.copy()
-    n = arr.shape[d] if arr.ndim else 1
-    pos = np.arange(n).reshape([-1 if i == d else 1 for i in range(arr.ndim)]) if arr.ndim else np.zeros((), int)
-    hit = np.where(arr == vals, pos, 0)
-    idx = np.maximum.accumulate(hit, axis=d) if arr.ndim else hit
+    if arr.ndim == 0:
+        vals, idx = arr.copy(), np.zeros((), np.int64)
+    else:
+        vals = fn.accumulate(arr, axis=d)
+        pos = np.arange(arr.shape[d]).reshape([-1 if i == d else 1 for i in range(arr.ndim)])
+        idx = np.maximum.accumulate(np.where(arr == vals, pos, 0), axis=d)
     values = _wrap(wrap_result(vals))
     indices = _wrap(wrap_result(idx.astype(np.int64)))
     if needs_grad(input):
-        node = record(values, _cum_extreme_backward, (input,), "CummaxBackward0")
+        node = record(values, _cum_extreme_backward, (input,), name)
         node.indices = indices
         node.dim = d
-        node.shape = arr.shape
     return values_indices(values, indices)
 
 
 def _cum_extreme_backward(node, g):
-    from ..creation import zeros
-
-    return zeros(node.shape, dtype=g.dtype, device=g.device).scatter_add(node.dim, node.indices, g)
+    if g.ndim == 0:
+        return g
+    return g.new_zeros(node.in_meta[0][1]).scatter_add(node.dim, node.indices, g)
 
 
 def logcumsumexp(input, dim):
     d = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return input * 1
     m = input.detach().amax(d, keepdim=True)
     m = m.masked_fill(m.isinf(), 0)
     return (input - m).exp().cumsum(d).log() + m
@@ -466,4 +506,4 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
 
 
 def count_nonzero(input, dim=None):
-    return _wrap(wrap_result(np.asarray(np.count_nonzero(input._data, axis=_axes(input, dim)), dtype=np.int64)))
+    return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes(input, dim)), dtype=np.int64))

@@ -1,15 +1,29 @@
 """Views that share memory with their input: view/reshape, transpose/permute, squeeze, expand, narrow, ..."""
 
 import numpy as np
-from torsh_core.errors import ShapeError, TorshRuntimeError
+from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError
 from torsh_core.shape import normalize_dim, normalize_dims
 
-from .._tensor import Tensor, _view_of, _wrap, needs_grad, record, record_multi
+from .._tensor import _view_of, _wrap, needs_grad
+from ._graph import record, record_multi
+
+__all__ = """
+view view_as reshape reshape_as flatten unflatten ravel permute transpose swapaxes swapdims t adjoint movedim moveaxis
+squeeze unsqueeze expand expand_as broadcast_to narrow select unbind split split_with_sizes tensor_split chunk
+diagonal diagonal_scatter unfold as_strided contiguous clone
+""".split()
+
+
+def view_of(arr, base):
+    """A Tensor viewing ``base``'s memory through ``arr``; in-place writes to it reach ``base``'s history."""
+    t = _view_of(arr, base)
+    t._diff_view = True
+    return t
 
 
 def _view(input, arr, backward, name, shares=True, **attrs):
     """Wrap ``arr`` (a view of ``input``'s array unless ``shares`` is False) and record ``backward`` if needed."""
-    out = _view_of(arr, input) if shares else _wrap(arr)
+    out = view_of(arr, input) if shares else _wrap(arr)
     if needs_grad(input):
         node = record(out, backward, (input,), name)
         node.in_shape = input._data.shape
@@ -24,7 +38,8 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
-def _infer(shape, numel, src_shape):
+def _infer(shape, numel):
+    """``shape`` with a -1 entry replaced by what makes ``numel`` elements."""
     shape = list(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -37,10 +52,10 @@ def _infer(shape, numel, src_shape):
             known *= s
     if neg:
         if known == 0 or numel % known:
-            raise TorshRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+            raise TorshRuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
         shape[neg[0]] = numel // known
     elif known != numel:
-        raise TorshRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        raise TorshRuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
     return tuple(shape)
 
 
@@ -50,25 +65,25 @@ def _reshape_backward(node, g):
 
 def view(input, *shape):
     """Same memory, new shape; fails (like PyTorch) when the strides don't allow it."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "np"):
-        return view_dtype(input, shape[0])
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    arr = input._data
+    if len(shape) == 1 and hasattr(shape[0], "np") and hasattr(shape[0], "itemsize"):
+        return _view_dtype(input, shape[0])
+    shape = _infer(_shape_arg(shape), input._data.size)
     try:
-        new = arr.view()
-        new.shape = shape
-    except AttributeError:
+        arr = np.reshape(input._data, shape, copy=False)
+    except ValueError:
         raise TorshRuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
             "two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return _view(input, new, _reshape_backward, "ViewBackward0")
+    return _view(input, arr, _reshape_backward, "ViewBackward0")
 
 
-def view_dtype(input, dtype):
+def _view_dtype(input, dtype):
     if dtype.itemsize != input._data.itemsize:
-        raise TorshRuntimeError("view(dtype) with a different element size is not supported by torsh yet")
-    return _view_of(input._data.view(dtype.np), input)
+        raise TorshNotImplementedError("view(dtype) with a different element size is not supported by torsh yet")
+    if needs_grad(input):
+        raise TorshRuntimeError("view(dtype) of a tensor that requires grad is not differentiable")
+    return view_of(input._data.view(dtype.np), input)
 
 
 def view_as(input, other):
@@ -76,11 +91,8 @@ def view_as(input, other):
 
 
 def reshape(input, *shape):
-    """A view when possible, a copy otherwise."""
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    if shape == input._data.shape:
-        return _view(input, input._data.view(), _reshape_backward, "ViewBackward0") if needs_grad(
-            input) else _view_of(input._data.view(), input)
+    """A view when the strides allow it, a copy otherwise."""
+    shape = _infer(_shape_arg(shape), input._data.size)
     arr = input._data.reshape(shape)
     shares = np.may_share_memory(arr, input._data)
     return _view(input, arr, _reshape_backward, "ViewBackward0" if shares else "UnsafeViewBackward0", shares=shares)
@@ -98,47 +110,46 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise TorshRuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shp = input._data.shape
-    n = 1
-    for d in shp[s:e + 1]:
-        n *= d
-    return reshape(input, shp[:s] + (n,) + shp[e + 1:])
+    return reshape(input, shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
 
 
 def unflatten(input, dim, sizes):
     d = normalize_dim(dim, input._data.ndim)
     shp = input._data.shape
-    sizes = _infer(tuple(sizes), shp[d], None)
-    return view(input, shp[:d] + sizes + shp[d + 1:]) if input.is_contiguous() else reshape(
-        input, shp[:d] + sizes + shp[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    try:
+        sizes = _infer(sizes, shp[d])
+    except TorshRuntimeError:
+        raise TorshRuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                                f"({shp[d]}) in the input tensor") from None
+    return reshape(input, shp[:d] + sizes + shp[d + 1:])
 
 
 def ravel(input):
     return reshape(input, (-1,))
 
 
-def _permute_backward(node, g):
-    return g.permute(tuple(np.argsort(node.dims)))
-
-
 def permute(input, *dims):
     dims = _shape_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
-        raise TorshRuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
-            f"ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
-        )
-    dims = normalize_dims(dims, nd)
+        raise TorshRuntimeError(f"permute(): number of dims don't match in permute: the tensor has {nd} dims but "
+                                f"{len(dims)} were given")
+    dims = tuple(normalize_dim(d, nd) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise TorshRuntimeError("permute(): duplicate dims are not allowed.")
     return _view(input, input._data.transpose(dims), _permute_backward, "PermuteBackward0", dims=dims)
+
+
+def _permute_backward(node, g):
+    return g.permute(tuple(int(i) for i in np.argsort(node.dims)))
 
 
 def transpose(input, dim0, dim1):
     nd = input._data.ndim
+    d0, d1 = normalize_dim(dim0, nd), normalize_dim(dim1, nd)
     if nd == 0:
         return _view(input, input._data.view(), _reshape_backward, "TransposeBackward0")
-    d0, d1 = normalize_dim(dim0, nd), normalize_dim(dim1, nd)
-    dims = list(range(nd))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
     return _view(input, input._data.swapaxes(d0, d1), _transpose_backward, "TransposeBackward0", d=(d0, d1))
 
 
@@ -150,10 +161,10 @@ swapaxes = swapdims = transpose
 
 
 def t(input):
-    if input._data.ndim > 2:
-        raise TorshRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else _view(input, input._data.view(), _reshape_backward,
-                                                                       "TBackward0")
+    nd = input._data.ndim
+    if nd > 2:
+        raise TorshRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return transpose(input, 0, 1) if nd == 2 else _view(input, input._data.view(), _reshape_backward, "TBackward0")
 
 
 def adjoint(input):
@@ -165,7 +176,10 @@ def movedim(input, source, destination):
     src = normalize_dims(source, nd)
     dst = normalize_dims(destination, nd)
     if len(src) != len(dst):
-        raise TorshRuntimeError("movedim: Invalid source or destination dims")
+        raise TorshRuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain the same number "
+            f"of dims as destination ({list(dst)} dims)"
+        )
     order = [d for d in range(nd) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -177,11 +191,8 @@ moveaxis = movedim
 
 def squeeze(input, dim=None):
     shp = input._data.shape
-    if dim is None:
-        new = tuple(s for s in shp if s != 1)
-    else:
-        dims = normalize_dims(dim, len(shp))
-        new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
+    dims = range(len(shp)) if dim is None else normalize_dims(dim, len(shp))
+    new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
     return _view(input, input._data.reshape(new), _reshape_backward, "SqueezeBackward0")
 
 
@@ -193,30 +204,30 @@ def unsqueeze(input, dim):
 
 
 def expand(input, *sizes):
+    """A broadcast view (stride 0 along expanded dims); -1 keeps a size."""
     sizes = _shape_arg(sizes)
     shp = input._data.shape
     if len(sizes) < len(shp):
         raise TorshRuntimeError(
-            f"expand(torch.FloatTensor{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided "
-            f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})"
+            f"expand({input.dtype.name} tensor of shape {list(shp)}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})"
         )
     off = len(sizes) - len(shp)
     target = []
     for i, s in enumerate(sizes):
         cur = shp[i - off] if i >= off else None
+        if s == -1 and cur is None:
+            raise TorshRuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                                    "dimension 0")
         if s == -1:
-            if cur is None:
-                raise TorshRuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, "
-                                        "non-existing dimension")
             s = cur
-        elif cur is not None and cur != s and cur != 1:
+        elif s < 0 or (cur is not None and cur != s and cur != 1):
             raise TorshRuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
                 f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}"
             )
         target.append(s)
-    arr = np.broadcast_to(input._data, tuple(target))
-    return _view(input, arr, _expand_backward, "ExpandBackward0")
+    return _view(input, np.broadcast_to(input._data, tuple(target)), _expand_backward, "ExpandBackward0")
 
 
 def _expand_backward(node, g):
@@ -227,33 +238,34 @@ def expand_as(input, other):
     return expand(input, tuple(other.shape))
 
 
-def broadcast_to(input, shape):
-    return expand(input, shape)
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
 
 
 def narrow(input, dim, start, length):
-    d = normalize_dim(dim, input._data.ndim)
+    nd = input._data.ndim
+    if nd == 0:
+        raise TorshRuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = normalize_dim(dim, nd)
     size = input._data.shape[d]
-    start = int(start)
+    start, length = int(start), int(length)
+    if not -size <= start <= size:
+        raise TorshIndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
-    if not (0 <= start <= size) or length < 0 or start + length > size:
-        raise TorshRuntimeError(
-            f"start ({start}) + length ({length}) exceeds dimension size ({size})."
-        )
-    idx = (slice(None),) * d + (slice(start, start + length),)
-    return input[idx]
+    if length < 0 or start + length > size:
+        raise TorshRuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
 
 
 def select(input, dim, index):
     nd = input._data.ndim
     if nd == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        raise TorshIndexError("select() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, nd)
     size = input._data.shape[d]
+    index = int(index)
     if not -size <= index < size:
-        from torsh_core.errors import TorshIndexError
-
         raise TorshIndexError(
             f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at dimension {d}"
         )
@@ -261,10 +273,12 @@ def select(input, dim, index):
 
 
 def unbind(input, dim=0):
+    if input._data.ndim == 0:
+        raise TorshIndexError("Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(dim, input._data.ndim)
     arr = input._data
-    outs = [_view_of(arr[(slice(None),) * d + (i,)], input) for i in range(arr.shape[d])]
-    if needs_grad(input):
+    outs = [view_of(arr[(slice(None),) * d + (i,)], input) for i in range(arr.shape[d])]
+    if needs_grad(input) and outs:
         node = record_multi(outs, _unbind_backward, (input,), "UnbindBackward0")
         node.dim = d
     return tuple(outs)
@@ -277,16 +291,19 @@ def _unbind_backward(node, *grads):
 
 
 def split(input, split_size_or_sections, dim=0):
+    if input._data.ndim == 0:
+        raise TorshRuntimeError("split expects at least a 1-dimensional tensor")
     d = normalize_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0 and size > 0:
-            raise TorshRuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        sizes = [min(step, size - s) for s in range(0, size, step)] if step > 0 else [0]
+        if step < 0 or (step == 0 and size > 0):
+            raise TorshRuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if step > 0 and size else [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != size:
+        if sum(sizes) != size or any(s < 0 for s in sizes):
             raise TorshRuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
                 f"{d}), but got split_sizes={sizes}"
@@ -299,7 +316,7 @@ def _split_at(input, d, sizes):
     outs = []
     start = 0
     for s in sizes:
-        outs.append(_view_of(arr[(slice(None),) * d + (slice(start, start + s),)], input))
+        outs.append(view_of(arr[(slice(None),) * d + (slice(start, start + s),)], input))
         start += s
     if needs_grad(input):
         node = record_multi(outs, _split_backward, (input,), "SplitBackward0")
@@ -320,6 +337,8 @@ def split_with_sizes(input, split_sizes, dim=0):
 def tensor_split(input, indices_or_sections, dim=0):
     d = normalize_dim(dim, input._data.ndim)
     size = input._data.shape[d]
+    if hasattr(indices_or_sections, "tolist"):
+        indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
         if n <= 0:
@@ -327,9 +346,16 @@ def tensor_split(input, indices_or_sections, dim=0):
         q, r = divmod(size, n)
         sizes = [q + 1] * r + [q] * (n - r)
     else:
-        idx = [0] + [min(max(int(i), 0), size) for i in indices_or_sections] + [size]
-        sizes = [max(b - a, 0) for a, b in zip(idx[:-1], idx[1:])]
+        bounds = [0] + [min(max(int(i) + (size if i < 0 else 0), 0), size) for i in indices_or_sections] + [size]
+        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+        starts = bounds[:-1]
+        return _split_starts(input, d, starts, sizes)
     return _split_at(input, d, sizes)
+
+
+def _split_starts(input, d, starts, sizes):
+    """Pieces at arbitrary starts (tensor_split indices may go backwards, giving empty pieces)."""
+    return tuple(narrow(input, d, min(s, input._data.shape[d]), n) for s, n in zip(starts, sizes))
 
 
 def chunk(input, chunks, dim=0):
@@ -337,66 +363,94 @@ def chunk(input, chunks, dim=0):
         raise TorshRuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = normalize_dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    step = -(-size // chunks) if size else 1
-    return split(input, step, d) if size else split(input, [0], d)
+    if size == 0:
+        return _split_at(input, d, [0] * chunks)
+    return split(input, -(-size // chunks), d)
 
 
-def diagonal(input, offset=0, dim1=0, dim2=1):
+# diagonals ----------------------------------------------------------------------------------------------------
+def _diagonal_view(arr, offset, d1, d2):
+    """A writeable strided view of a diagonal of ``arr`` (np.diagonal's is read-only), as the last dim."""
+    moved = np.moveaxis(arr, (d1, d2), (-2, -1))
+    moved = moved[..., :, offset:] if offset >= 0 else moved[..., -offset:, :]
+    n = max(min(moved.shape[-2], moved.shape[-1]), 0)
+    shape = moved.shape[:-2] + (n,)
+    strides = moved.strides[:-2] + (moved.strides[-2] + moved.strides[-1],)
+    return np.lib.stride_tricks.as_strided(moved, shape, strides, writeable=arr.flags.writeable)
+
+
+def _diag_dims(input, dim1, dim2):
     nd = input._data.ndim
     d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
     if d1 == d2:
         raise TorshRuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    arr = np.diagonal(input._data, offset, d1, d2)
+    return d1, d2
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    d1, d2 = _diag_dims(input, dim1, dim2)
+    arr = _diagonal_view(input._data, offset, d1, d2)
     return _view(input, arr, _diagonal_backward, "DiagonalBackward0", diag=(offset, d1, d2))
 
 
 def _diagonal_backward(node, g):
-    from ..creation import zeros
-
     offset, d1, d2 = node.diag
-    z = zeros(node.in_shape, dtype=g.dtype, device=g.device)
-    return z.diagonal_scatter(g, offset, d1, d2)
+    return g.new_zeros(node.in_shape).diagonal_scatter(g, offset, d1, d2)
 
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """A copy of ``input`` with ``src`` written on the chosen diagonal (differentiable in both)."""
-    res = input.clone()
-    view_arr = np.diagonal(res._data, offset, dim1, dim2)
-    view_arr = np.lib.stride_tricks.as_strided(view_arr, view_arr.shape, view_arr.strides, writeable=True)
-    view_arr[...] = src._data
+    d1, d2 = _diag_dims(input, dim1, dim2)
+    res = _wrap(input._data.copy())
+    target = _diagonal_view(res._data, offset, d1, d2)
+    if tuple(src.shape) != target.shape:
+        raise TorshRuntimeError(f"diagonal_scatter: expected src to have a size equal to the slice of self. src size "
+                                f"= {list(src.shape)}, slice size = {list(target.shape)}")
+    target[...] = src._data
     if needs_grad(input, src):
-        res.grad_fn = None
-        res._rg = False
         node = record(res, _diag_scatter_backward, (input, src), "DiagonalScatterBackward0")
-        node.diag = (offset, dim1, dim2)
+        node.diag = (offset, d1, d2)
     return res
 
 
 def _diag_scatter_backward(node, g):
     offset, d1, d2 = node.diag
     gsrc = g.diagonal(offset, d1, d2)
-    return g.diagonal_scatter(gsrc.new_zeros(gsrc.shape), offset, d1, d2), gsrc
+    gx = g.diagonal_scatter(gsrc.new_zeros(gsrc.shape), offset, d1, d2) if node.next_functions[0] else None
+    return gx, (gsrc if node.next_functions[1] else None)
 
 
 def unfold(input, dimension, size, step):
-    """Sliding windows of ``size`` every ``step`` along ``dimension`` (a new last dim)."""
-    d = normalize_dim(dimension, input._data.ndim)
-    n = input._data.shape[d] if input._data.ndim else 1
+    """Sliding windows of ``size`` every ``step`` along ``dimension`` (a new last dim), as a strided view."""
+    arr = input._data
+    d = normalize_dim(dimension, arr.ndim)
+    n = arr.shape[d] if arr.ndim else 1
     if size > n:
         raise TorshRuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
     if step <= 0:
         raise TorshRuntimeError(f"step is {step} but must be > 0")
+    if arr.ndim == 0:
+        return _view(input, arr.reshape(1), _reshape_backward, "UnfoldBackward0")
     count = (n - size) // step + 1
-    idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
+    shape = arr.shape[:d] + (count,) + arr.shape[d + 1:] + (size,)
+    strides = arr.strides[:d] + (arr.strides[d] * step,) + arr.strides[d + 1:] + (arr.strides[d],)
+    writeable = arr.flags.writeable and step >= size
+    win = np.lib.stride_tricks.as_strided(arr, shape, strides, writeable=writeable)
+    return _view(input, win, _unfold_backward, "UnfoldBackward0", win=(d, size, step, count))
+
+
+def _unfold_backward(node, g):
+    """Windows overlap when step < size: their gradients add up (index_add of each window position)."""
     from ..creation import tensor
 
-    x = input.movedim(d, -1)[..., tensor(idx)]
-    return x.movedim(-2, d)
+    d, size, step, count = node.win
+    idx = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
+    parts = g.movedim(-1, d + 1)
+    parts = parts.reshape(parts.shape[:d] + (count * size,) + parts.shape[d + 2:])
+    return g.new_zeros(node.in_shape).index_add(d, tensor(idx), parts)
 
 
 def as_strided(input, size, stride, storage_offset=None):
-    from torsh_core.errors import TorshNotImplementedError
-
     raise TorshNotImplementedError("as_strided is not supported by torsh (views are built by named view ops)")
 
 
@@ -407,16 +461,7 @@ def contiguous(input, memory_format=None):
 
 
 def clone(input, *, memory_format=None):
-    out = _wrap(input._data.copy())
+    out = _wrap(np.array(input._data, copy=True, order="C") if type(input._data) is np.ndarray else input._data.copy())
     if needs_grad(input):
         record(out, lambda node, g: g, (input,), "CloneBackward0")
     return out
-
-
-def check_shape_equal(a, b, what):
-    if a.shape != b.shape:
-        raise ShapeError(f"{what}: shapes {tuple(a.shape)} and {tuple(b.shape)} differ")
-
-
-def is_view_of(a, b):
-    return isinstance(a, Tensor) and a._base is not None and a._base is (b._base or b)

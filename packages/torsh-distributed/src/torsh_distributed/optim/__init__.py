@@ -1,0 +1,3 @@
+"""``torsh.distributed.optim``: ZeroRedundancyOptimizer."""
+
+from .zero_redundancy_optimizer import ZeroRedundancyOptimizer

@@ -1,0 +1,3 @@
+"""``torsh.nn.parallel``'s distributed part: DistributedDataParallel."""
+
+from .distributed import DistributedDataParallel

@@ -1,0 +1,64 @@
+"""The three array kernels of an N-d grouped convolution, each an im2col gather plus one batched BLAS matmul.
+
+For x (N, C, *in), w (O, C/G, *k) and y (N, O, *out):
+  conv_out(x, w) = y            (the forward)
+  conv_in(y, w)  = x-shaped     (its adjoint in x: the input gradient, i.e. the transposed convolution)
+  conv_w(x, y)   = w-shaped     (its adjoint in w: the weight gradient)
+Patches are laid out as columns (G, C/G*K, N*L) with the batch folded in, so every product is one gemm per group,
+the gather copies runs of whole output rows, and the input gradient scatters the columns back with one strided
+add per kernel offset.
+"""
+
+from math import prod
+
+from ._windows import Geometry, accumulate_windows, crop, pad_array, window_view
+
+__all__ = ["Geometry", "columns", "conv_in", "conv_out", "conv_w"]
+
+
+def columns(xp, x, geo):
+    """Patches of x as columns: (G, C/G*K, N*L), contiguous, batch folded into the columns."""
+    n, c = x.shape[:2]
+    g, d = geo.groups, len(geo.kernel)
+    xpad = pad_array(xp, x, geo.pad_lo, geo.pad_hi).reshape((n, g, c // g) + geo.padded)
+    win = window_view(xp, xpad, geo.kernel, geo.dilation, geo.stride, geo.out_size)  # (N, G, Cg, *out, *k)
+    perm = (1, 2) + tuple(range(3 + d, 3 + 2 * d)) + (0,) + tuple(range(3, 3 + d))  # (G, Cg, *k, N, *out)
+    return xp.ascontiguousarray(win.transpose(perm)).reshape(g, (c // g) * prod(geo.kernel), n * prod(geo.out_size))
+
+
+def _out_columns(xp, y, geo):
+    """y (N, O, *out) as (G, O/G, N*L), contiguous."""
+    n, o = y.shape[:2]
+    g, length = geo.groups, prod(geo.out_size)
+    return xp.ascontiguousarray(y.reshape(n, g, o // g, length).transpose(1, 2, 0, 3)).reshape(g, o // g, n * length)
+
+
+def conv_out(xp, x, w, geo):
+    """The convolution (cross-correlation, as in PyTorch)."""
+    n = x.shape[0]
+    o, g = w.shape[0], geo.groups
+    y = xp.matmul(w.reshape(g, o // g, -1), columns(xp, x, geo))  # (G, O/G, N*L)
+    y = y.reshape(g, o // g, n, prod(geo.out_size)).transpose(2, 0, 1, 3)
+    return xp.ascontiguousarray(y).reshape((n, o) + geo.out_size)
+
+
+def conv_in(xp, y, w, geo):
+    """The adjoint of conv_out in x: scatter ``y`` back through the windows (a transposed convolution)."""
+    n = y.shape[0]
+    o, cg = w.shape[:2]
+    g, d = geo.groups, len(geo.kernel)
+    cols = xp.matmul(w.reshape(g, o // g, -1).transpose(0, 2, 1), _out_columns(xp, y, geo))  # (G, Cg*K, N*L)
+    cols = cols.reshape((g, cg) + geo.kernel + (n,) + geo.out_size)
+    perm = (2 + d, 0, 1) + tuple(range(3 + d, 3 + 2 * d)) + tuple(range(2, 2 + d))  # (N, G, Cg, *out, *k)
+    target = xp.zeros((n, g, cg) + geo.padded, dtype=cols.dtype)
+    accumulate_windows(target, cols.transpose(perm), geo.kernel, geo.dilation, geo.stride, geo.out_size)
+    x = crop(target, geo.pad_lo, geo.in_size)
+    return xp.ascontiguousarray(x).reshape((n, g * cg) + geo.in_size)
+
+
+def conv_w(xp, x, y, geo):
+    """The adjoint of conv_out in w: correlate the input patches with ``y``."""
+    o = y.shape[1]
+    c = x.shape[1]
+    gw = xp.matmul(_out_columns(xp, y, geo), columns(xp, x, geo).transpose(0, 2, 1))  # (G, O/G, Cg*K)
+    return gw.reshape((o, c // geo.groups) + geo.kernel)

@@ -1,0 +1,214 @@
+"""batch/layer/group/instance/RMS normalisation, local response norm and normalize.
+
+Batch, layer, group and instance norm share one fused op, ``_normalize_affine``: the statistics are computed once
+on arrays and the backward uses the closed form
+    dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),  dxhat = g * weight
+written with Tensor ops, so it is also differentiable (double backward) when a graph of the gradient is asked for.
+"""
+
+import numpy as np
+from torsh_autograd.grad_mode import no_grad
+from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
+
+from ._op import check_float, is_grad_enabled, result, wrap, xp_of
+
+
+def _normalize_affine(x, axes, weight, bias, eps):
+    """((x - mean) / sqrt(var + eps)) * weight + bias over ``axes``; returns (out, mean, biased var) arrays too.
+
+    ``weight`` and ``bias`` (or None) are already shaped to broadcast against ``x``.
+    """
+    xp = xp_of(x)
+    a = x._data
+    mean = a.mean(axis=axes, keepdims=True)
+    xc = a - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)
+    rstd = 1.0 / xp.sqrt(var + eps)
+    y = xc * rstd
+    if weight is not None:
+        y *= weight._data
+    if bias is not None:
+        y += bias._data
+    out = result(y, (x, weight, bias), _normalize_affine_backward, "NativeNormBackward0", save=(x, weight),
+                 axes=axes, eps=eps, mean=mean, rstd=rstd, bias_shape=None if bias is None else tuple(bias.shape))
+    return out, mean, var
+
+
+def _normalize_affine_backward(node, g):
+    x, weight = node.saved_tensors
+    axes = node.axes
+    if is_grad_enabled():  # building a graph of the gradient: statistics as functions of x
+        xc = x - x.mean(axes, keepdim=True)
+        rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps).rsqrt()
+    else:
+        xc = x - wrap(node.mean)
+        rstd = wrap(node.rstd)
+    xhat = xc * rstd
+    need_x, need_w, need_b = (e is not None for e in node.next_functions)
+    gx = gw = gb = None
+    if need_x:
+        gxhat = g * weight if weight is not None else g
+        gx = rstd * (gxhat - gxhat.mean(axes, keepdim=True) - xhat * (gxhat * xhat).mean(axes, keepdim=True))
+    if need_w:
+        gw = (g * xhat).sum_to_size(tuple(weight.shape))
+    if need_b:
+        gb = g.sum_to_size(node.bias_shape)
+    return gx, gw, gb
+
+
+def _channel_view(t, ndim):
+    """A per-channel (C,) parameter shaped (1, C, 1, ...) to broadcast over (N, C, ...)."""
+    return None if t is None else t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _check_param(t, size, what, name):
+    if t is not None and t.numel() != size:
+        raise TorshRuntimeError(f"{name}: expected {what} to have {size} elements, but got {t.numel()} "
+                                f"(shape {list(t.shape)})")
+
+
+def _update_running(running, value, momentum):
+    """running = (1 - momentum) * running + momentum * value, in place and outside the graph."""
+    if running is not None:
+        with no_grad():
+            running.mul_(1 - momentum).add_(wrap(value.astype(running._data.dtype, copy=False)) * momentum)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Normalise each channel (dim 1) over the batch and spatial dims; training updates the running statistics."""
+    check_float(input, "batch_norm")
+    if input.ndim < 2:
+        raise TorshValueError(f"expected 2D or higher input (got {input.ndim}D input)")
+    c = input.shape[1]
+    for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
+                    (bias, "bias")):
+        _check_param(t, c, what, "batch_norm")
+    w, b = _channel_view(weight, input.ndim), _channel_view(bias, input.ndim)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise TorshRuntimeError("running_mean and running_var must be defined in evaluation mode")
+        scale = (_channel_view(running_var, input.ndim) + eps).rsqrt()
+        out = (input - _channel_view(running_mean, input.ndim)) * scale
+        if w is not None:
+            out = out * w
+        return out + b if b is not None else out
+    count = input.numel() // c
+    if count <= 1:
+        raise TorshValueError(f"Expected more than 1 value per channel when training, got input size "
+                              f"{list(input.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    out, mean, var = _normalize_affine(input, axes, w, b, eps)
+    _update_running(running_mean, mean.reshape(c), momentum)
+    _update_running(running_var, var.reshape(c) * (count / (count - 1)), momentum)
+    return out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-05):
+    """Normalise each (sample, channel) slice over its spatial dims."""
+    check_float(input, "instance_norm")
+    if input.ndim < 3:
+        raise TorshValueError(f"expected 3D or higher input (got {input.ndim}D input)")
+    n, c = input.shape[:2]
+    for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
+                    (bias, "bias")):
+        _check_param(t, c, what, "instance_norm")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    spatial = input.numel() // (n * c) if n * c else 0
+    if spatial <= 1:
+        raise TorshValueError(f"Expected more than 1 spatial element when training, got input size "
+                              f"{list(input.shape)}")
+    axes = tuple(range(2, input.ndim))
+    out, mean, var = _normalize_affine(input, axes, _channel_view(weight, input.ndim),
+                                       _channel_view(bias, input.ndim), eps)
+    _update_running(running_mean, mean.reshape(n, c).mean(axis=0), momentum)
+    _update_running(running_var, (var.reshape(n, c) * (spatial / (spatial - 1))).mean(axis=0), momentum)
+    return out
+
+
+def _shape_arg(normalized_shape, name):
+    """PyTorch's functional norms take a list or tuple of ints (modules accept an int; functions do not)."""
+    if not isinstance(normalized_shape, (list, tuple)) and not hasattr(normalized_shape, "__len__"):
+        raise TorshTypeError(f"{name}(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                             f"{type(normalized_shape).__name__}")
+    return tuple(int(n) for n in normalized_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalise over the trailing ``normalized_shape`` dims of each sample."""
+    check_float(input, "layer_norm")
+    shape = _shape_arg(normalized_shape, "layer_norm")
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise TorshRuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                                f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and tuple(t.shape) != shape:
+            raise TorshRuntimeError(f"Expected {what} to be of same shape as normalized_shape, but got {what} of "
+                                    f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    return _normalize_affine(input, axes, weight, bias, eps)[0]
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Normalise each sample over groups of channels (and all spatial dims)."""
+    check_float(input, "group_norm")
+    if input.ndim < 2:
+        raise TorshRuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    n, c = input.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise TorshRuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                                f"of shape {list(input.shape)} and num_groups={num_groups}")
+    _check_param(weight, c, "weight", "group_norm")
+    _check_param(bias, c, "bias", "group_norm")
+    spatial = tuple(input.shape[2:])
+    x = input.reshape((n, num_groups, c // num_groups) + spatial)
+    view = (1, num_groups, c // num_groups) + (1,) * len(spatial)
+    w = None if weight is None else weight.reshape(view)
+    b = None if bias is None else bias.reshape(view)
+    out = _normalize_affine(x, tuple(range(2, x.ndim)), w, b, eps)[0]
+    return out.reshape(tuple(input.shape))
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) * weight over the trailing ``normalized_shape`` dims."""
+    check_float(input, "rms_norm")
+    shape = _shape_arg(normalized_shape, "rms_norm")
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise TorshRuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                                f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    out = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta."""
+    from .padding import pad
+    from .pooling import avg_pool2d, avg_pool3d
+
+    if input.ndim < 3:
+        raise TorshValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = (input * input).unsqueeze(1)
+    if input.ndim == 3:
+        div = avg_pool2d(pad(div, (0, 0, size // 2, (size - 1) // 2)), (size, 1), stride=1).squeeze(1)
+    else:
+        shape = tuple(input.shape)
+        div = div.reshape(shape[0], 1, shape[1], shape[2], -1)
+        div = avg_pool3d(pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2)), (size, 1, 1), stride=1).squeeze(1)
+        div = div.reshape(shape)
+    return input / (div * alpha + k).pow(beta)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p over ``dim``, eps)."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    res = input / denom
+    return res if out is None else out.copy_(res)
+

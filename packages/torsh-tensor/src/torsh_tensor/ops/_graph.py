@@ -1,0 +1,58 @@
+"""Recording ops for autograd so that each input's gradient comes back in that input's dtype and shape.
+
+PyTorch's engine casts a gradient to its input's dtype (a float32 input promoted against a float64 one gets a
+float32 gradient, a real input multiplied by a complex scalar a real one) and sums it down when it is broadcast.
+Ops record through these wrappers so that every backward formula gets that for free.
+"""
+
+from torsh_core.errors import TorshRuntimeError
+
+from .. import _tensor
+from .._tensor import Tensor
+
+
+def _meta(inputs):
+    return tuple((t.dtype, t._data.shape) if isinstance(t, Tensor) else None for t in inputs)
+
+
+def record(out, backward_fn, inputs, name):
+    """``_tensor.record`` whose gradients are fitted to the inputs (see module docstring)."""
+    node = _tensor.record(out, _fitted, inputs, name)
+    node.op_backward = backward_fn
+    node.in_meta = _meta(inputs)
+    return node
+
+
+def record_multi(outs, backward_fn, inputs, name):
+    node = _tensor.record_multi(outs, _fitted, inputs, name)
+    node.op_backward = backward_fn
+    node.in_meta = _meta(inputs)
+    return node
+
+
+def _fitted(node, *grads):
+    res = node.op_backward(node, *grads)
+    if not isinstance(res, tuple):
+        res = (res,)
+    return tuple(fit(g, meta, node, i) for i, (g, meta) in enumerate(zip(res, node.in_meta))) + res[len(
+        node.in_meta):]
+
+
+def fit(g, meta, node, i):
+    """``g`` cast to the input's dtype and summed down to its shape; RuntimeError if it can't be."""
+    if g is None or meta is None:
+        return g
+    dtype, shape = meta
+    if g.dtype is not dtype:
+        if g.is_complex() and not dtype.is_complex:
+            g = g.real
+        g = g.to(dtype)
+    if g._data.shape != shape:
+        try:
+            g = g.sum_to_size(shape)
+        except RuntimeError:
+            raise TorshRuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got {list(g.shape)} but "
+                f"expected shape compatible with {list(shape)}"
+            ) from None
+    return g
