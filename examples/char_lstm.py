@@ -42,7 +42,7 @@ def sample(model, stoi, itos, prefix="the ", n=60):
     return "".join(out)
 
 
-def main(steps=300, seq=32, batch=16, seed=0):
+def main(steps=200, seq=32, batch=16, seed=0):
     torch.manual_seed(seed)
     chars = sorted(set(TEXT))
     stoi = {c: i for i, c in enumerate(chars)}

@@ -271,7 +271,7 @@ def test_saved_tensors_freed_after_backward():
     node = y.grad_fn
     y.sum().backward()
     with pytest.raises(RuntimeError, match="freed"):
-        node.saved_tensors
+        _ = node.saved_tensors
 
 
 def test_in_place_change_of_saved_input_is_detected():

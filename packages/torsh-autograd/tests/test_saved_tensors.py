@@ -41,8 +41,7 @@ def test_change_through_a_view_shares_the_version_counter():
     h = x * 1
     y = (h * h).sum()
     view = h[1:3]
-    with no_grad():  # torsh records in-place ops on views of grad-requiring tensors only outside grad mode
-        view.mul_(10)
+    view.mul_(10)
     assert h._version[0] == view._version[0] == 1
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
@@ -66,6 +65,14 @@ def test_change_under_no_grad_is_also_detected():
         h.zero_()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+def test_in_place_through_a_view_rebases_the_base(close):
+    x = leaf(1.0, 2.0, 3.0)
+    h = x * 1
+    h[1:].mul_(10)
+    (h * 1).sum().backward()
+    close(x.grad, [1, 10, 10])
 
 
 def test_in_place_change_of_unsaved_tensor_is_fine(close):

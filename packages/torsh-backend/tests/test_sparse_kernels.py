@@ -113,7 +113,8 @@ def test_spmv_integers_take_numpy():
 
 
 @pytest.mark.parametrize("dtype", FAST)
-@pytest.mark.parametrize("m,n,k,nnz", [(0, 0, 3, 0), (3, 4, 0, 5), (5, 6, 1, 9), (13, 11, 33, 70), (600, 500, 64, 9000)])
+@pytest.mark.parametrize("m,n,k,nnz", [(0, 0, 3, 0), (3, 4, 0, 5), (5, 6, 1, 9), (13, 11, 33, 70),
+                                       (600, 500, 64, 9000)])
 def test_sampled_dot_matches_einsum(dtype, m, n, k, nnz, spy_kernels):
     rng = np.random.default_rng(7)
     row = rng.integers(0, m, nnz) if m else np.zeros(0, np.int64)

@@ -2,7 +2,13 @@
 
 import pytest
 from torsh_core import (
-    ShapeError, Size, TorshIndexError, broadcast_shapes, check_shape, contiguous_strides, normalize_dim,
+    ShapeError,
+    Size,
+    TorshIndexError,
+    broadcast_shapes,
+    check_shape,
+    contiguous_strides,
+    normalize_dim,
     normalize_dims,
 )
 

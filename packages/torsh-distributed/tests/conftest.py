@@ -1,6 +1,6 @@
 """Fixtures for torsh-distributed's tests.
 
-Tests marked ``mpi`` run inside ``mpiexec -n 2`` (or 4): test_mpi_driver.py launches them, so a plain pytest run
+Tests marked ``mpi`` run inside ``mpiexec -n 2`` (or 4): test_under_mpiexec.py launches them, so a plain pytest run
 covers them; outside mpiexec they are skipped. The other tests run in one process (an MPI world of size 1).
 """
 
@@ -9,12 +9,9 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
@@ -23,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
     from mpi4py import MPI
 
     if MPI.COMM_WORLD.Get_size() < 2:
-        skip = pytest.mark.skip(reason="runs under mpiexec -n 2 (test_mpi_driver.py launches it)")
+        skip = pytest.mark.skip(reason="runs under mpiexec -n 2 (test_under_mpiexec.py launches it)")
         for item in items:
             if item.get_closest_marker("mpi"):
                 item.add_marker(skip)
@@ -58,7 +55,7 @@ def rank_array(rank, shape, dtype=np.float64, salt=0):
     if np.dtype(dtype).kind == "b":
         return values > 0
     if np.dtype(dtype).kind == "c":
-        return (values + 1j * np.random.default_rng(rank + 77).standard_normal(shape)).astype(dtype)
+        return (values + 1j * np.random.default_rng(1000 * salt + rank + 500).standard_normal(shape)).astype(dtype)
     return values.astype(dtype)
 
 
@@ -67,18 +64,11 @@ def arrays():
     return rank_array
 
 
-def mpiexec():
-    found = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec")
-    if found is None:
-        pytest.skip("mpiexec is not installed (pip install mpich)")
-    return found
-
-
-def run_job(args, timeout=120, cwd=None):
+def run_job(args, timeout=120):
     """Run a command (an MPI job) with a hard timeout; returns (CompletedProcess, seconds it took)."""
     env = dict(os.environ, MPIEXEC_TIMEOUT=str(timeout))
     start = time.monotonic()
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout + 30, env=env, cwd=cwd)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout + 30, env=env)
     return proc, time.monotonic() - start
 
 
@@ -89,4 +79,8 @@ def job():
 
 @pytest.fixture
 def mpiexec_path():
-    return mpiexec()
+    """The mpiexec beside this Python (the mpich wheel's), else the first on PATH."""
+    found = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec")
+    if found is None:
+        pytest.skip("mpiexec is not installed (pip install mpich)")
+    return found

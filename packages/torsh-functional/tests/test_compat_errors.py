@@ -117,3 +117,17 @@ def test_unsupported_features_say_so():
         F.embedding(T.tensor([1]), T.ones(3, 2), sparse=True)
     assert np.isfinite(torch.nn.functional.ctc_loss(torch.randn(5, 2, 3).log_softmax(2), torch.ones(2, 2).long(),
                                                     torch.tensor([5, 5]), torch.tensor([2, 2])).item())
+
+
+DTYPE_CASES = [
+    case("linear_bias_dtype", lambda F, T: F.linear(T.ones(2, 3), T.ones(4, 3), T.ones(4, dtype=T.float64))),
+    case("linear_weight_dtype", lambda F, T: F.linear(T.ones(2, 3), T.ones(4, 3, dtype=T.float64))),
+    case("layer_norm_weight_dtype", lambda F, T: F.layer_norm(T.ones(2, 3), (3,), T.ones(3, dtype=T.float64))),
+    case("batch_norm_weight_dtype", lambda F, T: F.batch_norm(T.ones(2, 3), None, None, T.ones(3, dtype=T.float64),
+                                                              training=True)),
+]
+
+
+@pytest.mark.parametrize("fn", DTYPE_CASES)
+def test_parameter_dtype_mismatch(fn):
+    test_same_exception_type(fn)

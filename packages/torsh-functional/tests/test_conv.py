@@ -131,3 +131,22 @@ def test_unbatched_input(rng):
 def test_errors(call, match):
     with pytest.raises(RuntimeError, match=match):
         call()
+
+
+def test_second_backward_with_retained_graph_gives_the_same_gradients(rng, leaf):
+    x, w = leaf(rng.standard_normal((2, 3, 5, 5))), leaf(rng.standard_normal((4, 3, 3, 3)))
+    y = F.conv2d(x, w, padding=1).sum()
+    y.backward(retain_graph=True)
+    first = (x.grad.numpy().copy(), w.grad.numpy().copy())
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-12)
+
+
+def test_input_modified_in_place_after_forward_is_detected(rng, leaf):
+    x = leaf(rng.standard_normal((1, 2, 4, 4)))
+    h = x * 1
+    y = F.conv2d(h, leaf(rng.standard_normal((3, 2, 3, 3))))
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

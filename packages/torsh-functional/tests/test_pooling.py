@@ -157,3 +157,10 @@ def test_max_unpool_places_values_at_indices(rng, leaf, check_grad):
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_all_minus_inf_window_points_at_first_input_cell():
+    """PyTorch's loop starts at the first in-bounds cell, so a window of -inf never reports a padding index."""
+    x = T.tensor(np.full((1, 1, 4, 4), -np.inf))
+    _, idx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), [[[[0, 1], [4, 5]]]])

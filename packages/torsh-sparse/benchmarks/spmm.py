@@ -20,15 +20,28 @@ import torsh_tensor as T
 from torsh_backend import threads
 
 
-def best_of(fn, repeat):
-    """The fastest of ``repeat`` runs after one warm-up, in seconds."""
-    fn()
-    times = []
+def best_times(candidates, repeat):
+    """The fastest of ``repeat`` runs of each candidate, in seconds. Runs are interleaved round by round, so a
+    busy machine slows every candidate alike instead of whichever happened to run during the noise."""
+    best = {name: float("inf") for name, _ in candidates}
+    for _, fn in candidates:
+        fn()  # warm-up
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in candidates:
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def on_threads(set_threads, n, fn):
+    """``fn`` run with ``n`` threads (the setting is applied before every call)."""
+
+    def run():
+        set_threads(n)
+        return fn()
+
+    return run
 
 
 def build(rows, nnz, k, seed):
@@ -55,15 +68,14 @@ def main():
     all_threads = threads.get_num_threads()
     print(f"spmm: ({args.rows} x {args.rows}, nnz={csr._nnz()}) @ ({args.rows} x {args.k}), float32, "
           f"{os.cpu_count()} cores, torsh-backend {torsh_backend.__version__}, best of {args.repeat}")
-    results = {}
     reference = (csr @ dense).numpy()
-
-    threads.set_num_threads(1)
-    results["torsh, 1 thread"] = best_of(lambda: csr @ dense, args.repeat)
-    threads.set_num_threads(all_threads)
-    results[f"torsh, {all_threads} threads"] = best_of(lambda: csr @ dense, args.repeat)
     coo = csr.to_sparse()
-    results[f"torsh COO (cached CSR order), {all_threads} threads"] = best_of(lambda: coo @ dense, args.repeat)
+    candidates = [
+        ("torsh, 1 thread", on_threads(threads.set_num_threads, 1, lambda: csr @ dense)),
+        (f"torsh, {all_threads} threads", on_threads(threads.set_num_threads, all_threads, lambda: csr @ dense)),
+        (f"torsh COO (cached CSR order), {all_threads} threads",
+         on_threads(threads.set_num_threads, all_threads, lambda: coo @ dense)),
+    ]
 
     try:
         import scipy.sparse as sp
@@ -72,7 +84,7 @@ def main():
     if sp is not None:
         matrix = sp.csr_array((vals, col, crow), shape=csr.shape)
         np.testing.assert_allclose(matrix @ dense_np, reference, rtol=1e-4, atol=1e-4)
-        results["scipy.sparse (1 thread)"] = best_of(lambda: matrix @ dense_np, args.repeat)
+        candidates.append(("scipy.sparse (1 thread)", lambda: matrix @ dense_np))
 
     try:
         import torch
@@ -87,21 +99,22 @@ def main():
         tdense = torch.from_numpy(dense_np)
         np.testing.assert_allclose((tcsr @ tdense).numpy(), reference, rtol=1e-4, atol=1e-4)
         torch_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        results["torch CSR, 1 thread"] = best_of(lambda: tcsr @ tdense, args.repeat)
-        torch.set_num_threads(torch_threads)
-        results[f"torch CSR, {torch_threads} threads"] = best_of(lambda: tcsr @ tdense, args.repeat)
         tcoo = tcsr.to_sparse_coo()
-        results[f"torch COO (torch.sparse.mm), {torch_threads} threads"] = best_of(
-            lambda: torch.sparse.mm(tcoo, tdense), args.repeat)
+        candidates += [
+            ("torch CSR, 1 thread", on_threads(torch.set_num_threads, 1, lambda: tcsr @ tdense)),
+            (f"torch CSR, {torch_threads} threads", on_threads(torch.set_num_threads, torch_threads,
+                                                               lambda: tcsr @ tdense)),
+            (f"torch COO (torch.sparse.mm), {torch_threads} threads",
+             on_threads(torch.set_num_threads, torch_threads, lambda: torch.sparse.mm(tcoo, tdense))),
+        ]
 
+    results = best_times(candidates, args.repeat)
     one = results["torsh, 1 thread"]
     many = results[f"torsh, {all_threads} threads"]
-    print(f"{'':52s} {'ms':>8s} {'x torsh 1t':>11s} {'x torsh all':>12s}")
+    print(f"{'':52s} {'ms':>8s} {'/ torsh 1t':>11s} {'/ torsh all':>12s}")
     for name, seconds in results.items():
         print(f"{name:52s} {seconds * 1e3:8.2f} {seconds / one:10.2f}x {seconds / many:11.2f}x")
-    print("(a ratio above 1 means torsh is that many times faster)")
-
+    print("(each row's time divided by torsh's: above 1 means torsh is that many times faster)")
 
 if __name__ == "__main__":
     main()

@@ -117,6 +117,12 @@ def test_leaf_grad_is_sparse_on_the_coalesced_pattern():
     np.testing.assert_allclose(d.grad.numpy(), s.detach().to_dense().numpy().T @ np.ones((5, 3)), rtol=1e-12)
     s.grad = None
     assert s.grad is None
+    s.grad = s.detach() * 2
+    assert s._vals.grad is not None
+    from torsh_core.errors import TorshRuntimeError
+
+    with pytest.raises(TorshRuntimeError, match="exactly the indices"):
+        s.grad = s.detach().coalesce()
 
 
 def test_leaf_grad_keeps_compressed_layouts(layout):

@@ -9,13 +9,13 @@ import torsh_tensor as T
 from torsh_core import dtypes
 from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, TorshTypeError, TorshValueError
 
-I = [[0, 1, 0, 1], [1, 0, 1, 2]]
+IDX = [[0, 1, 0, 1], [1, 0, 1, 2]]
 V = [1.0, 2.0, 3.0, 4.0]
 DENSE = np.array([[0.0, 4.0, 0.0], [2.0, 0.0, 4.0]])
 
 
 def test_coo_basic_properties(assert_dense):
-    s = S.sparse_coo_tensor(I, V, (2, 3))
+    s = S.sparse_coo_tensor(IDX, V, (2, 3))
     assert s.layout is S.sparse_coo and s.is_sparse and not s.is_sparse_csr
     assert s.shape == (2, 3) and s.size(1) == 3 and s.ndim == s.dim() == 2 and len(s) == 2 and s.numel() == 6
     assert s.sparse_dim() == 2 and s.dense_dim() == 0 and s._nnz() == 4
@@ -27,8 +27,8 @@ def test_coo_basic_properties(assert_dense):
 def test_size_and_dtype_are_inferred(assert_dense):
     s = S.sparse_coo_tensor([[0, 4], [1, 2]], np.ones((2, 3)))
     assert s.shape == (5, 3, 3) and s.sparse_dim() == 2 and s.dense_dim() == 1
-    assert S.sparse_coo_tensor(I, [1, 2, 3, 4]).dtype is dtypes.int64
-    assert S.sparse_coo_tensor(I, V, dtype=dtypes.float64).dtype is dtypes.float64
+    assert S.sparse_coo_tensor(IDX, [1, 2, 3, 4]).dtype is dtypes.int64
+    assert S.sparse_coo_tensor(IDX, V, dtype=dtypes.float64).dtype is dtypes.float64
     assert S.sparse_csr_tensor([0, 1, 2], [3, 1], [1.0, 2.0]).shape == (2, 4)
     assert S.sparse_csc_tensor([0, 1, 2], [3, 1], [1.0, 2.0]).shape == (4, 2)
     empty = S.sparse_coo_tensor(np.zeros((2, 0), np.int64), np.zeros(0), (2, 3))
@@ -37,12 +37,12 @@ def test_size_and_dtype_are_inferred(assert_dense):
 
 
 def test_accessors_follow_pytorch():
-    s = S.sparse_coo_tensor(I, V, (2, 3))
+    s = S.sparse_coo_tensor(IDX, V, (2, 3))
     with pytest.raises(TorshRuntimeError, match="uncoalesced"):
         s.values()
     with pytest.raises(TorshRuntimeError, match="uncoalesced"):
         s.indices()
-    np.testing.assert_array_equal(s._indices().numpy(), I)
+    np.testing.assert_array_equal(s._indices().numpy(), IDX)
     assert s._values().tolist() == V
     c = s.coalesce()
     assert c.is_coalesced() and c.indices().tolist() == [[0, 1, 1], [1, 0, 2]] and c.values().tolist() == [4, 2, 4]
@@ -58,7 +58,7 @@ def test_accessors_follow_pytorch():
 
 
 def test_index_tensors_are_read_only():
-    c = S.sparse_coo_tensor(I, V, (2, 3)).coalesce()
+    c = S.sparse_coo_tensor(IDX, V, (2, 3)).coalesce()
     with pytest.raises(ValueError):
         c.indices()._data[0, 0] = 5
 
@@ -124,9 +124,9 @@ def test_unsupported_variants_say_so():
     with pytest.raises(TorshTypeError, match="create sparse tensors"):
         S.SparseTensor()
     with pytest.raises(TorshTypeError, match="to_dense"):
-        np.asarray(S.sparse_coo_tensor(I, V))
+        np.asarray(S.sparse_coo_tensor(IDX, V))
     with pytest.raises(TorshNotImplementedError, match="to_dense"):
-        S.sparse_coo_tensor(I, V).exp()
+        S.sparse_coo_tensor(IDX, V).exp()
 
 
 def test_sparse_compressed_tensor_picks_the_layout(assert_dense):
@@ -137,16 +137,16 @@ def test_sparse_compressed_tensor_picks_the_layout(assert_dense):
 
 def test_values_keep_their_graph_and_requires_grad_makes_a_leaf():
     v = T.tensor(V, requires_grad=True)
-    s = S.sparse_coo_tensor(I, v * 2, (2, 3))
+    s = S.sparse_coo_tensor(IDX, v * 2, (2, 3))
     assert s.requires_grad and not s.is_leaf and s.grad_fn is not None
-    leaf = S.sparse_coo_tensor(I, v, (2, 3), requires_grad=True)
+    leaf = S.sparse_coo_tensor(IDX, v, (2, 3), requires_grad=True)
     assert leaf.is_leaf and leaf.requires_grad and not v.grad
     with pytest.raises(TorshRuntimeError, match="floating point"):
-        S.sparse_coo_tensor(I, [1, 2, 3, 4], requires_grad=True)
+        S.sparse_coo_tensor(IDX, [1, 2, 3, 4], requires_grad=True)
 
 
 def test_repr_names_every_part():
-    s = S.sparse_coo_tensor(I, V, (2, 3), dtype=dtypes.float64, requires_grad=True)
+    s = S.sparse_coo_tensor(IDX, V, (2, 3), dtype=dtypes.float64, requires_grad=True)
     text = repr(s)
     assert text.startswith("tensor(indices=tensor([[0, 1, 0, 1],\n                       [1, 0, 1, 2]]),")
     assert "values=tensor([1., 2., 3., 4.])" in text
@@ -157,7 +157,7 @@ def test_repr_names_every_part():
 
 
 def test_copies_moves_and_pickle(layout, assert_dense):
-    s = S.sparse_coo_tensor(I, V, (2, 3)).to_sparse(layout=None if layout is S.sparse_coo else layout)
+    s = S.sparse_coo_tensor(IDX, V, (2, 3)).to_sparse(layout=None if layout is S.sparse_coo else layout)
     c = s.clone()
     assert c.layout is layout and c is not s
     assert_dense(c, DENSE)

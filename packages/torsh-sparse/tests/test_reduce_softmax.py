@@ -20,6 +20,8 @@ def test_sum_of_everything(layout, sparse_of):
     np.testing.assert_allclose(total.item(), dense.sum(), rtol=1e-12)
     np.testing.assert_allclose(S.sum(sp).item(), dense.sum(), rtol=1e-12)
     assert S.sum(sp, dtype=dtypes.float32).dtype is dtypes.float32
+    with pytest.raises(TorshRuntimeError, match="expected a sparse tensor"):
+        S.sum(T.ones(2, 2))
 
 
 @pytest.mark.parametrize("dims", [0, 1, -1, (0, 2), (1, 2), (0, 1, 2), (2, 3), (0, 3), 3])

@@ -109,7 +109,7 @@ def test_tensor_tensor_promotion_matches_torch(kind_a, kind_b):
         for b in DTYPES:
             if _complex32(a, b):
                 continue
-            ours, theirs = both(lambda L: (_operand(L, a, kind_a) * _operand(L, b, kind_b)).dtype)
+            ours, theirs = both(lambda L, a=a, b=b: (_operand(L, a, kind_a) * _operand(L, b, kind_b)).dtype)
             if name(ours) != name(theirs):
                 bad.append((a, b, ours, theirs))
     assert bad == []
@@ -126,7 +126,7 @@ def test_tensor_scalar_promotion_and_values_match_torch(kind):
             if a != "complex64" and not isinstance(s, complex):
                 ops.append(lambda x, y: x < y)  # ordering complex numbers is an error (compare.py's concern)
             for op in ops:
-                ours, theirs = both(lambda L: op(_operand(L, a, kind) * 3, s))
+                ours, theirs = both(lambda L, op=op, a=a, s=s: op(_operand(L, a, kind) * 3, s))
                 if isinstance(theirs, type) or isinstance(ours, type):
                     if ours is not theirs:
                         bad.append((a, s, ours, theirs))

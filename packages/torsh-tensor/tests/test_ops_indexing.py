@@ -161,7 +161,7 @@ def test_scatter_value_src_and_reductions():
     assert mean.numpy()[0, 0] == pytest.approx((X[0, 0] + vals[0, 0] + vals[0, 1]) / 3)
     for reduce in ("sum", "mean", "amax", "amin", "prod"):
         for include_self in (True, False):
-            assert gradcheck(lambda v, s: v.scatter_reduce(1, dup, s, reduce, include_self=include_self),
+            assert gradcheck(lambda v, s, r=reduce, i=include_self: v.scatter_reduce(1, dup, s, r, include_self=i),
                              (leaf(X), leaf(vals)))
 
 
@@ -236,8 +236,9 @@ def test_index_errors():
                 lambda: t(X)[t([3])], lambda: t(X)[3]):
         with pytest.raises(IndexError):
             bad()
-    for bad in (lambda: t(X).gather(1, t([[4]])), lambda: t(X).gather(1, t([0])), lambda: t(X).scatter(0, t([[5]]), 1.0),
-                lambda: t(X).index_add(0, t([0]), t(X[:2])), lambda: t(X).gather(0, t([[0.0]])),
+    for bad in (lambda: t(X).gather(1, t([[4]])), lambda: t(X).gather(1, t([0])),
+                lambda: t(X).scatter(0, t([[5]]), 1.0), lambda: t(X).index_add(0, t([0]), t(X[:2])),
+                lambda: t(X).gather(0, t([[0.0]])),
                 lambda: t(X).masked_scatter(t(MASK), t([1.0])), lambda: t(2.0).index_select(0, t([0, 0]))):
         with pytest.raises(RuntimeError):
             bad()

@@ -161,3 +161,24 @@ def test_inplace_on_non_leaf_without_grad_inputs_zeroes_the_old_history():
     y.copy_(t([5.0, 6.0]))
     (y + w).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
+
+
+def test_other_views_see_the_new_history_of_their_base():
+    w = leaf([1.0, 1.0, 1.0, 1.0])
+    y = w * 3
+    a, b = y[:2], y[1:3]  # overlapping views
+    a.mul_(2)
+    (b * t([1.0, 10.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0.0, 6.0, 30.0, 0.0])
+    w = leaf([1.0, 1.0, 1.0, 1.0])
+    y = w * 3
+    tail = y[1:]
+    y.mul_(t(np.arange(4.0)))  # the base itself changes after the view was taken
+    tail.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0.0, 3.0, 6.0, 9.0])
+    v = leaf([1.0, 2.0])
+    x = T.zeros(2, 2, dtype=D.float64)
+    row = x[0]
+    x[0].copy_(v * 5)  # written through another view of the same memory
+    (row * t([1.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), [5.0, 15.0])

@@ -2,8 +2,7 @@
 
 from torsh_core.errors import TorshRuntimeError
 
-from . import anomaly, tensor_api
-from .grad_mode import set_grad_enabled
+from . import anomaly, grad_mode, tensor_api
 from .node import AccumulateGrad, accumulate_into
 
 
@@ -140,7 +139,9 @@ def run(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=T
 
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
-    with set_grad_enabled(create_graph):
+    previous_mode = grad_mode._state.enabled
+    grad_mode._state.enabled = bool(create_graph)  # backward formulas record only when building a graph
+    try:
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
@@ -161,6 +162,8 @@ def run(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=T
                 deps[child] = left
                 if not left:
                     ready.append(child)
+    finally:
+        grad_mode._state.enabled = previous_mode
     return results
 
 
@@ -258,8 +261,7 @@ def _prepare(outputs, grad_outputs):
         grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
         raise TorshRuntimeError(
-            f"grad can be implicitly created only for scalar outputs; got {len(grad_outputs)} gradients for "
-            f"{len(outputs)} outputs"
+            f"grad_tensors/grad_outputs has {len(grad_outputs)} elements but there are {len(outputs)} outputs"
         )
     grads = []
     for out, g in zip(outputs, grad_outputs):

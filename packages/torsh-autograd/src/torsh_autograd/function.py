@@ -92,7 +92,9 @@ class Function(metaclass=_FunctionMeta):
         for o in outs:
             if api.is_tensor(o):
                 if id(o) in ctx._dirty and o.grad_fn is None and o.requires_grad:
-                    raise TorshRuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+                    raise TorshRuntimeError(
+                        "a leaf Variable that requires grad is being used in an in-place operation."
+                    )
                 if id(o) in input_ids and id(o) not in ctx._dirty:
                     o = o.view_as(o)
                 meta.append((tuple(o.shape), o.dtype, o.device))

@@ -4,6 +4,7 @@ import functools
 import inspect
 import threading
 
+
 class _State(threading.local):
     """Per-thread modes; class attributes are every new thread's defaults (and make reads fast)."""
 

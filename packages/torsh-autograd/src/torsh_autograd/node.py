@@ -122,8 +122,10 @@ class AccumulateGrad(Node):
         if leaf is None:
             return
         accumulate_into(leaf, grad, create_graph)
-        for hook in list((getattr(leaf, "_post_accumulate_hooks", None) or {}).values()):
-            hook(leaf)
+        hooks = getattr(leaf, "_post_accumulate_hooks", None)
+        if hooks:
+            for hook in list(hooks.values()):
+                hook(leaf)
 
 
 def accumulate_into(t, grad, create_graph):

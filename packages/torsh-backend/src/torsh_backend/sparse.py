@@ -19,14 +19,14 @@ INDEX_DTYPE = np.dtype(np.int64)
 # -- argument checks ------------------------------------------------------------------------------------------
 def _index(op, name, x, length=None):
     """``x`` as a contiguous 1-D int64 array (a copy only when it is strided) of ``length`` entries."""
-    xp = module_of(x)
+    module_of(x)  # TypeError for anything but a NumPy or CuPy array
     if x.dtype != INDEX_DTYPE:
         raise DTypeError(f"{op}(): '{name}' must have dtype int64, got {x.dtype}")
     if x.ndim != 1:
         raise ShapeError(f"{op}(): '{name}' must be 1-D, got shape {tuple(x.shape)}")
     if length is not None and x.shape[0] != length:
         raise ShapeError(f"{op}(): '{name}' must have {length} entries, got {x.shape[0]}")
-    return xp.ascontiguousarray(x)
+    return _contiguous(x)
 
 
 def _in_range(op, name, x, bound):
@@ -80,6 +80,9 @@ def _fast(dtype, *arrays):
 
 
 def _contiguous(x):
+    """``x`` C-contiguous and aligned (a copy only when it is not), ready to hand to C or cupyx."""
+    if type(x) is np.ndarray:
+        return np.require(x, requirements=("C_CONTIGUOUS", "ALIGNED"))
     return module_of(x).ascontiguousarray(x)
 
 

@@ -98,8 +98,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch = _load_torch()
     rows = run(args.repeat, args.min_time)
-    print(f"per-call overhead in CPU microseconds, best of {args.repeat} (python {platform.python_version()}, numpy {np.__version__}, "
-          + (f"torch {torch.__version__} with 2 threads)" if torch else "torch not installed)"))
+    versions = f"python {platform.python_version()}, numpy {np.__version__}, " + (
+        f"torch {torch.__version__} with 2 threads" if torch else "torch not installed")
+    print(f"per-call overhead in CPU microseconds, best of {args.repeat} ({versions})")
     print(table(rows))
     if args.json:
         meta = {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),

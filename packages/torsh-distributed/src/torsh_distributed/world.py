@@ -119,7 +119,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
                                   f"(got rank {r} for world size {size})")
     if len(set(ranks)) != len(ranks):
         raise TorshValueError(f"new_group: ranks must be distinct, got {ranks}")
-    name = parse(backend) if backend is not None else world._backend
+    name = parse(backend) if backend is not None else Backend(world.name())
     members = world.comm.Get_group().Incl(ranks)
     comm = world.comm.Create(members)
     members.Free()

@@ -33,11 +33,12 @@ def _out_columns(xp, y, geo):
     return xp.ascontiguousarray(y.reshape(n, g, o // g, length).transpose(1, 2, 0, 3)).reshape(g, o // g, n * length)
 
 
-def conv_out(xp, x, w, geo):
-    """The convolution (cross-correlation, as in PyTorch)."""
+def conv_out(xp, x, w, geo, cols=None):
+    """The convolution (cross-correlation, as in PyTorch); ``cols`` are x's columns if already gathered."""
     n = x.shape[0]
     o, g = w.shape[0], geo.groups
-    y = xp.matmul(w.reshape(g, o // g, -1), columns(xp, x, geo))  # (G, O/G, N*L)
+    cols = columns(xp, x, geo) if cols is None else cols
+    y = xp.matmul(w.reshape(g, o // g, -1), cols)  # (G, O/G, N*L)
     y = y.reshape(g, o // g, n, prod(geo.out_size)).transpose(2, 0, 1, 3)
     return xp.ascontiguousarray(y).reshape((n, o) + geo.out_size)
 
@@ -56,9 +57,10 @@ def conv_in(xp, y, w, geo):
     return xp.ascontiguousarray(x).reshape((n, g * cg) + geo.in_size)
 
 
-def conv_w(xp, x, y, geo):
-    """The adjoint of conv_out in w: correlate the input patches with ``y``."""
+def conv_w(xp, x, y, geo, cols=None):
+    """The adjoint of conv_out in w: correlate the input patches (``cols`` if already gathered) with ``y``."""
     o = y.shape[1]
     c = x.shape[1]
-    gw = xp.matmul(_out_columns(xp, y, geo), columns(xp, x, geo).transpose(0, 2, 1))  # (G, O/G, Cg*K)
+    cols = columns(xp, x, geo) if cols is None else cols
+    gw = xp.matmul(_out_columns(xp, y, geo), cols.transpose(0, 2, 1))  # (G, O/G, Cg*K)
     return gw.reshape((o, c // geo.groups) + geo.kernel)

@@ -7,7 +7,7 @@ from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, Torsh
 from torsh_tensor._tensor import Tensor, _wrap, needs_grad, record
 
 __all__ = ["Tensor", "wrap", "result", "needs_grad", "is_grad_enabled", "xp_of", "save_output", "saved_output",
-           "ntuple", "check_tensor", "check_float", "maybe_inplace", "dtype_name"]
+           "ntuple", "class_index", "check_tensor", "check_param_dtypes", "check_float", "maybe_inplace", "dtype_name"]
 
 
 def wrap(arr):
@@ -34,6 +34,12 @@ def result(arr, inputs, backward, name, save=(), **attrs):
 def xp_of(t):
     """numpy or cupy, whichever holds ``t``'s data."""
     return module_of(t._data)
+
+
+def class_index(xp, t):
+    """The index tuple picking [n, t[n, d...], d...] from an (N, C, d1, ...) array for every (n, d...) of ``t``."""
+    grids = [xp.arange(n).reshape((-1,) + (1,) * (t.ndim - 1 - i)) for i, n in enumerate(t.shape)]
+    return (grids[0], t) + tuple(grids[1:])
 
 
 def save_output(node, out):
@@ -85,6 +91,13 @@ def check_float(t, fn):
 _PT_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
              "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
              "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def check_param_dtypes(input, *params):
+    """Parameters (weight, bias, running stats) must have the input's dtype: PyTorch does not promote them."""
+    for p in params:
+        if p is not None and p.dtype != input.dtype:
+            raise TorshRuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of {dtype_name(input)}")
 
 
 def dtype_name(t):

@@ -24,7 +24,7 @@ def scatter_plane(values, indices, plane, accumulate=True):
         out = out.astype(v.dtype, copy=False)
     else:
         out = xp.zeros((rows, size), dtype=v.dtype)
-        xp.put_along_axis(out, flat_i, flat_v, axis=1)
+        out[xp.arange(rows)[:, None], flat_i] = flat_v
     return result(out.reshape(lead + tuple(plane)), (values,), _scatter_backward, "MaxPoolBackward0",
                   indices=indices, d=len(plane))
 

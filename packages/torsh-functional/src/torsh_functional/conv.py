@@ -8,7 +8,7 @@ any order stay fast: ``_conv`` (forward), ``_conv_input`` (its x-adjoint = trans
 from torsh_core.errors import TorshRuntimeError
 
 from . import _conv_arrays as K
-from ._op import check_tensor, dtype_name, ntuple, result, xp_of
+from ._op import check_tensor, dtype_name, needs_grad, ntuple, result, xp_of
 from ._windows import out_size
 
 
@@ -23,15 +23,19 @@ def _add_bias(arr, b):
 
 
 def _conv(x, w, b, geo):
-    y = _add_bias(K.conv_out(xp_of(x), x._data, w._data, geo), b)
-    return result(y, (x, w, b), _conv_backward, "ConvolutionBackward0", save=(x, w), geo=geo)
+    xp = xp_of(x)
+    cols = K.columns(xp, x._data, geo)
+    y = _add_bias(K.conv_out(xp, x._data, w._data, geo, cols), b)
+    keep = cols if needs_grad(w) else None  # the weight gradient reuses the gathered patches
+    return result(y, (x, w, b), _conv_backward, "ConvolutionBackward0", save=(x, w), geo=geo, cols=keep)
 
 
 def _conv_backward(node, g):
     x, w = node.saved_tensors
     need_x, need_w, need_b = (e is not None for e in node.next_functions)
+    cols, node.cols = node.cols, None
     return (_conv_input(g, w, None, node.geo) if need_x else None,
-            _conv_weight(x, g, node.geo) if need_w else None,
+            _conv_weight(x, g, node.geo, cols) if need_w else None,
             g.sum(_bias_axes(g.ndim)) if need_b else None)
 
 
@@ -48,8 +52,8 @@ def _conv_input_backward(node, g):
             g.sum(_bias_axes(g.ndim)) if need_b else None)
 
 
-def _conv_weight(x, y, geo):
-    w = K.conv_w(xp_of(x), x._data, y._data, geo)
+def _conv_weight(x, y, geo, cols=None):
+    w = K.conv_w(xp_of(x), x._data, y._data, geo, cols)
     return result(w, (x, y), _conv_weight_backward, "ConvolutionBackwardWeight", save=(x, y), geo=geo)
 
 

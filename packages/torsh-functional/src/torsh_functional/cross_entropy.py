@@ -10,7 +10,7 @@ import numpy as np
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshValueError
 
 from . import _reduction
-from ._op import check_tensor, dtype_name, is_grad_enabled, result, wrap, xp_of
+from ._op import check_tensor, class_index, dtype_name, is_grad_enabled, result, wrap, xp_of
 from .softmax import log_softmax
 
 
@@ -59,7 +59,7 @@ def _index_ce(x, t, valid, w, eps):
     c = x.shape[1]
     logp = _log_softmax_array(xp, x._data)
     wt = (w[t] if w is not None else xp.ones(t.shape, dtype=logp.dtype)) * valid
-    loss = -(1 - eps) * wt * xp.take_along_axis(logp, t[:, None], axis=1)[:, 0]
+    loss = -(1 - eps) * wt * logp[class_index(xp, t)]
     if eps:
         weighted = logp * w.reshape(_class_shape(logp.ndim, c)) if w is not None else logp
         loss -= (eps / c) * valid * weighted.sum(axis=1)
@@ -82,8 +82,7 @@ def _index_ce_backward(node, g):
     if eps:
         per_class = w.reshape(_class_shape(grad.ndim, c)) if w is not None else 1.0
         grad -= (eps / c) * (ga * valid)[:, None] * per_class
-    picked = xp.take_along_axis(grad, node.t[:, None], axis=1)
-    xp.put_along_axis(grad, node.t[:, None], picked - ((1 - eps) * ga * wt)[:, None], axis=1)
+    grad[class_index(xp, node.t)] -= (1 - eps) * ga * wt
     return wrap(grad.astype(x._data.dtype, copy=False))
 
 
@@ -92,7 +91,7 @@ def _dense_targets(xp, node):
     logp = node.logp
     c = logp.shape[1]
     q = xp.zeros_like(logp)
-    xp.put_along_axis(q, node.t[:, None], ((1 - node.eps) * node.wt)[:, None].astype(q.dtype), axis=1)
+    q[class_index(xp, node.t)] = (1 - node.eps) * node.wt
     if node.eps:
         per_class = node.w.reshape(_class_shape(q.ndim, c)) if node.w is not None else 1.0
         q += (node.eps / c) * node.valid[:, None] * per_class

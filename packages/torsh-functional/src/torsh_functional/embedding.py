@@ -39,7 +39,9 @@ def _add_rows(g, index, num_rows, padding_idx, counts):
     if xp is np:
         np.add.at(out, idx, vals)
     else:
-        xp.add.at(out, idx, vals)
+        import cupyx
+
+        cupyx.scatter_add(out, idx, vals)
     return result(out, (g,), lambda node, gg: _take_rows(gg, index, padding_idx, counts, True),
                   "EmbeddingDenseBackward0")
 

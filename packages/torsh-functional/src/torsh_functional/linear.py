@@ -2,7 +2,7 @@
 
 from torsh_core.errors import ShapeError, TorshRuntimeError
 
-from ._op import check_tensor
+from ._op import check_tensor, dtype_name
 
 
 def linear(input, weight, bias=None):
@@ -22,6 +22,9 @@ def linear(input, weight, bias=None):
     flat = input.reshape(-1, input.shape[-1]) if input.ndim > 2 else input
     out = flat @ weight.t()
     if bias is not None:
+        if bias.dtype != out.dtype:
+            raise TorshRuntimeError(f"self and mat2 must have the same dtype, but got {dtype_name(bias)} and "
+                                    f"{dtype_name(out)}")
         out = out + bias
     return out.reshape(lead + tuple(out.shape[1:])) if input.ndim > 2 else out
 

@@ -10,7 +10,7 @@ import numpy as np
 from torsh_autograd.grad_mode import no_grad
 from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
 
-from ._op import check_float, is_grad_enabled, result, wrap, xp_of
+from ._op import check_float, check_param_dtypes, is_grad_enabled, result, wrap, xp_of
 
 
 def _normalize_affine(x, axes, weight, bias, eps):
@@ -36,24 +36,49 @@ def _normalize_affine(x, axes, weight, bias, eps):
 
 def _normalize_affine_backward(node, g):
     x, weight = node.saved_tensors
-    axes = node.axes
-    if is_grad_enabled():  # building a graph of the gradient: statistics as functions of x
-        xc = x - x.mean(axes, keepdim=True)
-        rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps).rsqrt()
-    else:
-        xc = x - wrap(node.mean)
-        rstd = wrap(node.rstd)
+    need = tuple(e is not None for e in node.next_functions)
+    if not is_grad_enabled():
+        return _backward_arrays(node, x, weight, g, *need)
+    axes = node.axes  # building a graph of the gradient: statistics as functions of x, all in Tensor ops
+    xc = x - x.mean(axes, keepdim=True)
+    rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps).rsqrt()
     xhat = xc * rstd
-    need_x, need_w, need_b = (e is not None for e in node.next_functions)
     gx = gw = gb = None
-    if need_x:
+    if need[0]:
         gxhat = g * weight if weight is not None else g
         gx = rstd * (gxhat - gxhat.mean(axes, keepdim=True) - xhat * (gxhat * xhat).mean(axes, keepdim=True))
-    if need_w:
+    if need[1]:
         gw = (g * xhat).sum_to_size(tuple(weight.shape))
-    if need_b:
+    if need[2]:
         gb = g.sum_to_size(node.bias_shape)
     return gx, gw, gb
+
+
+def _backward_arrays(node, x, weight, g, need_x, need_w, need_b):
+    """The same closed form on arrays, reusing temporaries in place (the usual backward: no graph recorded)."""
+    axes, ga = node.axes, g._data
+    xhat = x._data - node.mean
+    xhat *= node.rstd
+    g_xhat = ga * xhat
+    gw = wrap(_sum_to(g_xhat, weight.shape)) if need_w else None
+    gb = wrap(_sum_to(ga, node.bias_shape)) if need_b else None
+    if not need_x:
+        return None, gw, gb
+    gxhat = ga * weight._data if weight is not None else ga
+    if weight is not None:
+        g_xhat *= weight._data  # now gxhat * xhat
+    gx = gxhat - gxhat.mean(axis=axes, keepdims=True)
+    xhat *= g_xhat.mean(axis=axes, keepdims=True)
+    gx -= xhat
+    gx *= node.rstd
+    return wrap(gx), gw, gb
+
+
+def _sum_to(a, shape):
+    """Sum the broadcast dims of ``a`` away so it has ``shape``."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+    return a.sum(axis=axes, keepdims=True).reshape(tuple(shape)) if axes else a
 
 
 def _channel_view(t, ndim):
@@ -83,6 +108,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
                     (bias, "bias")):
         _check_param(t, c, what, "batch_norm")
+    check_param_dtypes(input, running_mean, running_var, weight, bias)
     w, b = _channel_view(weight, input.ndim), _channel_view(bias, input.ndim)
     if not training:
         if running_mean is None or running_var is None:
@@ -113,6 +139,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
                     (bias, "bias")):
         _check_param(t, c, what, "instance_norm")
+    check_param_dtypes(input, running_mean, running_var, weight, bias)
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     spatial = input.numel() // (n * c) if n * c else 0
@@ -147,6 +174,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t.shape) != shape:
             raise TorshRuntimeError(f"Expected {what} to be of same shape as normalized_shape, but got {what} of "
                                     f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
+    check_param_dtypes(input, weight, bias)
     axes = tuple(range(input.ndim - k, input.ndim))
     return _normalize_affine(input, axes, weight, bias, eps)[0]
 
@@ -162,6 +190,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                                 f"of shape {list(input.shape)} and num_groups={num_groups}")
     _check_param(weight, c, "weight", "group_norm")
     _check_param(bias, c, "bias", "group_norm")
+    check_param_dtypes(input, weight, bias)
     spatial = tuple(input.shape[2:])
     x = input.reshape((n, num_groups, c // num_groups) + spatial)
     view = (1, num_groups, c // num_groups) + (1,) * len(spatial)

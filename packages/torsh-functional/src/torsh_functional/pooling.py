@@ -60,39 +60,58 @@ def _max_pool(input, d, name, kernel_size, stride, padding, dilation, ceil_mode,
     a = input._data
     low = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min
     xpad = pad_array(xp, a, geo.pad_lo, geo.pad_hi, low)
-    offsets = offset_slices(geo.kernel, geo.dilation, geo.stride, geo.out_size)
-    want_indices = return_indices or needs_grad(input)
-    best = arg = None
-    for i, (_, sl) in enumerate(offsets):
-        v = xpad[(Ellipsis,) + sl]
-        if best is None:
-            best = v.copy()
-            arg = xp.zeros(v.shape, dtype=np.int64) if want_indices else None
-        elif want_indices:
-            take = (v > best) | (v != v)  # NaN wins, as in PyTorch
-            best = xp.where(take, v, best)
-            arg = xp.where(take, i, arg)
-        else:
-            xp.maximum(best, v, out=best)
-    if not want_indices:
+    windows = [xpad[(Ellipsis,) + sl] for _, sl in offset_slices(geo.kernel, geo.dilation, geo.stride,
+                                                                   geo.out_size)]
+    best = windows[0].copy()
+    for v in windows[1:]:
+        xp.maximum(best, v, out=best)  # propagates NaN, as PyTorch's max pooling does
+    if not (return_indices or needs_grad(input)):
         return wrap(best)
-    indices = wrap(_flat_indices(xp, arg, geo))
+    arg = _argmax_offsets(xp, windows, best)
+    clip = (any(geo.pad_lo) or any(geo.pad_hi)) and bool((best == low).any())
+    indices = wrap(_flat_indices(xp, arg, geo, clip))
     out = result(best, (input,), _max_pool_backward, f"MaxPool{d}DWithIndicesBackward0", indices=indices,
                  plane=geo.in_size)
     return (out, indices) if return_indices else out
 
 
-def _flat_indices(xp, arg, geo):
-    """Flat input-plane positions of the chosen kernel offsets ``arg`` (each output's own window)."""
+def _argmax_offsets(xp, windows, best):
+    """Which kernel offset holds each maximum: the first one equal to it, or the last NaN (PyTorch's choice).
+
+    The first match is counted as the number of leading offsets that do not match (cheap boolean passes).
+    """
+    missing = windows[0] != best
+    arg = missing.astype(np.int16)
+    for v in windows[1:-1]:
+        missing &= v != best
+        arg += missing
+    nan = best != best
+    if bool(nan.any()):
+        for i, v in enumerate(windows):
+            xp.copyto(arg, i, where=nan & (v != v))
+    return arg
+
+
+def _flat_indices(xp, arg, geo, clip):
+    """Flat input-plane positions of the chosen kernel offsets ``arg`` (each output's own window).
+
+    Position = window start + offset, both flat; ``clip`` moves choices that landed on padding (only possible when
+    a whole window holds the padding value) to the nearest input cell, where PyTorch's loop starts.
+    """
     d = len(geo.kernel)
-    offs = xp.asarray(np.array(list(itertools.product(*(range(k) for k in geo.kernel))), dtype=np.int64).reshape(
-        -1, d))
-    flat = 0
+    offs = np.array(list(itertools.product(*(range(k) for k in geo.kernel))), dtype=np.int64).reshape(-1, d)
+    plane = [prod(geo.in_size[j + 1:]) for j in range(d)]
+    starts = []
     for j in range(d):
         shape = [1] * d
         shape[j] = geo.out_size[j]
-        start = xp.arange(geo.out_size[j], dtype=np.int64).reshape(shape) * geo.stride[j] - geo.pad_lo[j]
-        coord = start + offs[:, j][arg] * geo.dilation[j]
+        starts.append(xp.arange(geo.out_size[j], dtype=np.int64).reshape(shape) * geo.stride[j] - geo.pad_lo[j])
+    if not clip:
+        delta = xp.asarray((offs * np.array(geo.dilation) * np.array(plane)).sum(axis=1))
+        return sum(start * step for start, step in zip(starts, plane)) + delta[arg]
+    flat = 0
+    for j in range(d):
+        coord = xp.clip(starts[j] + xp.asarray(offs[:, j])[arg] * geo.dilation[j], 0, geo.in_size[j] - 1)
         flat = flat * geo.in_size[j] + coord
     return flat
 

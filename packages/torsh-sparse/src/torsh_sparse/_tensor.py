@@ -2,7 +2,6 @@
 
 import math
 
-from torsh_backend import module_of
 from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, TorshTypeError
 from torsh_core.shape import Size, normalize_dim
 from torsh_tensor._tensor import Tensor, _wrap
@@ -16,7 +15,7 @@ class SparseTensor(Tensor):
     """A COO, CSR or CSC tensor with PyTorch's sparse API.
 
     ``_vals`` (nnz, *dense_shape) is an ordinary Tensor: gradients reach the values through it, so the autograd
-    engine needs nothing sparse-specific. COO keeps ``_indices`` (sparse_dim, nnz); CSR keeps ``_compressed``
+    engine needs nothing sparse-specific. COO keeps ``_indices_arr`` (sparse_dim, nnz); CSR keeps ``_compressed``
     (rows + 1) and ``_plain`` (the column of each entry); CSC the same over columns. Index arrays are int64,
     read-only and on the values' device. Dense Tensor ops that have no sparse version raise
     NotImplementedError through ``_data``, as PyTorch does for the Sparse backends.
@@ -227,9 +226,15 @@ class SparseTensor(Tensor):
     # -- copies, moves, conversions --------------------------------------------------------------------------
     def clone(self, *, memory_format=None):
         out = with_values(self, self._vals.clone())
-        out._indices_arr, out._compressed, out._plain = (_read_only(a.copy()) if a is not None else None for a in (
-            self._indices_arr, self._compressed, self._plain))
+        out._replace_indices(lambda a: a.copy())
         return out
+
+    def _replace_indices(self, fn):
+        """Every index array becomes ``fn(array)``; caches built from the old arrays are dropped."""
+        self._indices_arr, self._compressed, self._plain = (
+            None if a is None else _read_only(fn(a)) for a in (self._indices_arr, self._compressed, self._plain))
+        self.__dict__.pop("_pattern_cache", None)
+        self.__dict__.pop("_groups_cache", None)
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -252,9 +257,7 @@ class SparseTensor(Tensor):
             return self
         out = with_values(self, vals)
         if vals.device != self._vals.device:
-            out._indices_arr, out._compressed, out._plain = (
-                None if a is None else _read_only(_wrap(a).to(vals.device)._data)
-                for a in (self._indices_arr, self._compressed, self._plain))
+            out._replace_indices(lambda a: _wrap(a).to(vals.device)._data)
         return out
 
     def cpu(self):
@@ -347,11 +350,6 @@ def same_pattern(a, b):
         return False
     pairs = zip((a._indices_arr, a._compressed, a._plain), (b._indices_arr, b._compressed, b._plain))
     return all(x is y or (x is not None and y is not None and bool((x == y).all())) for x, y in pairs)
-
-
-def xp_of(sp):
-    """NumPy or CuPy, whichever holds ``sp``'s index arrays."""
-    return module_of(sp._indices_arr if sp._layout is sparse_coo else sp._compressed)
 
 
 def _rebuild(layout_name, shape, arrays, vals, coalesced, requires_grad):

@@ -4,13 +4,16 @@ from torsh_core.errors import TorshRuntimeError
 from torsh_core.shape import normalize_dims
 
 from ._groups import Groups
-from ._tensor import make_coo, with_values
+from ._tensor import SparseTensor, make_coo, with_values
 from .convert import to_layout
 from .layouts import COMPRESSED, sparse_coo
 
 
 def sum(input, dim=None, dtype=None):  # noqa: A001 - torch.sparse.sum
     """torch.sparse.sum: all dims give a dense 0-d tensor; reduced sparse dims merge entries (coalesced)."""
+    if not isinstance(input, SparseTensor):
+        raise TorshRuntimeError("torsh.sparse.sum expected a sparse tensor but got a strided (dense) one; use "
+                                "Tensor.sum for dense tensors")
     return sum_dims(input, dim, False, dtype)
 
 

@@ -8,8 +8,26 @@ from ._operands import result_dtype as result_type
 from ._tensor import Tensor
 from .convert import _TYPE_NAMES
 from .creation import (
-    arange, as_tensor, asarray, complex, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
-    ones, ones_like, polar, range_, scalar_tensor, tensor, zeros, zeros_like,
+    arange,
+    as_tensor,
+    asarray,
+    complex,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    polar,
+    range_,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from .dlpack import from_dlpack, to_dlpack
 from .ops.arith import *  # noqa: F403
@@ -23,8 +41,24 @@ from .ops.sort import *  # noqa: F403
 from .ops.views import *  # noqa: F403
 from .printing import set_printoptions
 from .random import (
-    Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial, normal, poisson,
-    rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
 )
 from .serialization import load, save
 

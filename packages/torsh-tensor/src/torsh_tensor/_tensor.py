@@ -5,7 +5,8 @@ from torsh_autograd.engine import backward as _engine_backward
 from torsh_autograd.grad_mode import _state as _grad_state
 from torsh_autograd.node import AccumulateGrad, Node
 from torsh_core import dtypes as _dt
-from torsh_core.device import CPU, device as _device
+from torsh_core.device import CPU
+from torsh_core.device import device as _device
 from torsh_core.errors import DeviceError, TorshRuntimeError, TorshTypeError, TorshValueError
 from torsh_core.shape import Size
 

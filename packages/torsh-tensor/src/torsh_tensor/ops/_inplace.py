@@ -75,6 +75,8 @@ def write_inplace(self, result, old=None):
         # the new value doesn't depend on the old one: the old history gets zero gradient
         node = record(_wrap(result._data), lambda n, g: g.new_zeros(n.in_meta[0][1]), (old,), "CopyBackwards")
         self.grad_fn, self._output_nr, self._rg = node, 0, True
+    if old is not None and self._base is None:
+        _refresh_views(self, None, skip=None)
     return self
 
 
@@ -147,7 +149,24 @@ def _write_into_view(view, result):
     # the view now reads its values out of the new base
     regenerated = base.reshape(-1)[node.pos].reshape(view._data.shape)
     _take_history(view, regenerated)
+    _refresh_views(base, written, skip=view)
     return view
+
+
+def _refresh_views(base, written, skip):
+    """Give the live views of ``base`` that overlap the ``written`` elements (all if None) a history through the
+    new base; views elsewhere keep theirs, which is still exact."""
+    views = base.__dict__.get("_views")
+    if not views or base.grad_fn is None:
+        return
+    for v in list(views):
+        if v is skip or v._base is not base or v._data.dtype != base._data.dtype:
+            continue
+        pos = view_positions(v, base)
+        if written is not None and not written.reshape(-1)[pos].any():
+            continue
+        regenerated = base.reshape(-1)[_wrap(pos)].reshape(v._data.shape)
+        _take_history(v, regenerated)
 
 
 def _snapshot_history(t):

@@ -1,7 +1,7 @@
 """Vectorised NumPy kernels for erf, erfc, erfinv, lgamma and polygamma, accurate to float64 rounding.
 
-torsh_backend.cpu_math (C libm) is used for erf/erfc/lgamma when the backend offers it; these kernels are the
-reference otherwise (and always on arrays that are not NumPy arrays).
+On CPU, torsh_backend.cpu_math (C libm) computes erf/erfc/lgamma when the backend offers it, these kernels
+otherwise; CuPy arrays go to cupyx.scipy.special.
 """
 
 import math
@@ -25,6 +25,15 @@ def _native(name, a):
     if fn is None or type(a) is not np.ndarray or a.dtype not in (np.float32, np.float64):
         return None
     return fn(a.reshape(-1)).reshape(a.shape)
+
+
+def _cupy(name, a, *args):
+    """cupyx.scipy.special's ``name`` for CUDA arrays, or None for NumPy ones."""
+    if isinstance(a, (np.ndarray, np.generic)):
+        return None
+    import cupyx.scipy.special as sp
+
+    return getattr(sp, name)(*args, a)
 
 
 def _as64(a):
@@ -52,6 +61,8 @@ def _erfc_fraction(x):
 
 def erf(a):
     res = _native("erf", a)
+    if res is None:
+        res = _cupy("erf", a)
     if res is not None:
         return res
     x = _as64(a)
@@ -67,6 +78,8 @@ def erf(a):
 
 def erfc(a):
     res = _native("erfc", a)
+    if res is None:
+        res = _cupy("erfc", a)
     if res is not None:
         return res
     x = _as64(a)
@@ -83,6 +96,9 @@ def erfc(a):
 
 def erfinv(a):
     """Giles' single-precision approximation, polished by two Newton steps on erf."""
+    res = _cupy("erfinv", a)
+    if res is not None:
+        return res
     y = _as64(a)
     with np.errstate(all="ignore"):
         w = -np.log((1.0 - y) * (1.0 + y))
@@ -122,6 +138,8 @@ def _lgamma_positive(x):
 
 def lgamma(a):
     res = _native("lgamma", a)
+    if res is None:
+        res = _cupy("gammaln", a)
     if res is not None:
         return res
     x = _as64(a)
@@ -181,6 +199,9 @@ def _polygamma_positive(n, x):
 
 def polygamma(n, a):
     """psi^(n): digamma for n = 0; the reflection formula covers x < 0.5."""
+    res = _cupy("polygamma", a, n)
+    if res is not None:
+        return res
     x = _as64(a)
     out = np.empty_like(x)
     pos = x >= 0.5

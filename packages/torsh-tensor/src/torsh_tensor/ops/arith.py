@@ -28,11 +28,6 @@ def _quiet(fn):
     return op
 
 
-def unbroadcast(g, shape):
-    """Sum a broadcast gradient back to ``shape``."""
-    return g if g._data.shape == shape else g.sum_to_size(shape)
-
-
 def _binary(x, y, arr, backward, name, save=False):
     out = _wrap(wrap_result(arr))
     if needs_grad(x, y):
@@ -351,8 +346,7 @@ def _fmaxmin_backward(node, g):
 
 @_quiet
 def atan2(input, other):
-    a, b = operands(input, other)
-    a, b = float_array(a), float_array(b)
+    a, b = _float_arrays(*operands(input, other))
     return _binary(input, other, np.arctan2(a, b), _atan2_backward, "Atan2Backward0", save=True)
 
 
@@ -380,11 +374,20 @@ def _hypot_backward(node, g):
 @_quiet
 def xlogy(input, other):
     """x * log(y), defined as 0 where x == 0 (unless y is NaN)."""
-    a, b = operands(input, other)
+    a, b = _float_arrays(*operands(input, other))
+    r = np.where((a == 0) & ~np.isnan(b), 0, a * np.log(b))
+    return _binary(input, other, r, _xlogy_backward, "XlogyBackward0", save=True)
+
+
+def _float_arrays(a, b):
+    """Both operands as floating arrays of the result dtype (a Python scalar takes the other's dtype)."""
     a = float_array(a) if hasattr(a, "dtype") else a
     b = float_array(b) if hasattr(b, "dtype") else b
-    r = np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, a * np.log(b))
-    return _binary(input, other, r, _xlogy_backward, "XlogyBackward0", save=True)
+    if not hasattr(a, "dtype"):
+        a = np.asarray(a, dtype=b.dtype)
+    if not hasattr(b, "dtype"):
+        b = np.asarray(b, dtype=a.dtype)
+    return a, b
 
 
 def _xlogy_backward(node, g):
@@ -400,8 +403,7 @@ def _xlogy_backward(node, g):
 
 @_quiet
 def copysign(input, other):
-    a, b = operands(input, other)
-    a = float_array(a) if hasattr(a, "dtype") else float(a)
+    a, b = _float_arrays(*operands(input, other))
     return _binary(input, other, np.copysign(a, b), _copysign_backward, "CopysignBackward0", save=True)
 
 

@@ -1,6 +1,9 @@
 """Views that share memory with their input: view/reshape, transpose/permute, squeeze, expand, narrow, ..."""
 
+import weakref
+
 import numpy as np
+from torsh_autograd.grad_mode import is_grad_enabled
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError
 from torsh_core.shape import normalize_dim, normalize_dims
 
@@ -15,9 +18,19 @@ diagonal diagonal_scatter unfold as_strided contiguous clone
 
 
 def view_of(arr, base):
-    """A Tensor viewing ``base``'s memory through ``arr``; in-place writes to it reach ``base``'s history."""
+    """A Tensor viewing ``base``'s memory through ``arr``; in-place writes to it reach ``base``'s history.
+
+    While grad mode is on, the root base keeps a weak set of its views so that an in-place write can give the
+    views it changed a history through the new base (as PyTorch regenerates a view's grad_fn).
+    """
     t = _view_of(arr, base)
     t._diff_view = True
+    if is_grad_enabled():
+        root = t._base
+        views = root.__dict__.get("_views")
+        if views is None:
+            views = root._views = weakref.WeakSet()
+        views.add(t)
     return t
 
 
