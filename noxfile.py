@@ -150,14 +150,22 @@ def mpi(session):
                     "-p", "no:cacheprovider", *session.posargs, env={"MPIEXEC_TIMEOUT": "300"})
 
 
+DEMO_DEPS = ["scikit-learn", "matplotlib"]  # the bundled digits data set; the training-curve PNG
+
+
 @nox.session
 def demo(session):
-    """Run the demo program a user would run first (examples/quickstart.py)."""
-    script = ROOT / "examples" / "quickstart.py"
-    if not script.exists():
-        session.skip("examples/quickstart.py does not exist yet")
-    install_local(session, list(DISTS))
-    session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+    """The README's demo: train a CNN on scikit-learn's bundled digits (examples/train_digits.py)."""
+    install_local(session, list(DISTS), *DEMO_DEPS)
+    session.run("python", "examples/train_digits.py", *session.posargs)
+
+
+@nox.session
+def examples(session):
+    """Run every program in examples/ (each is meant to finish within a minute on 2 cores)."""
+    install_local(session, list(DISTS), *DEMO_DEPS)
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        session.run("python", str(script.relative_to(ROOT)), *(["--quiet"] if script.name == "train_digits.py" else []))
 
 
 @nox.session(venv_backend="virtualenv")
@@ -174,4 +182,6 @@ def bench(session):
 
 
 # Package sessions last, so the run closes on a real test summary rather than compat's possibly empty one.
-nox.options.sessions = ["lint", "layers", "versions", "compat", *(session_name(folder) for folder in DISTS.values())]
+nox.options.sessions = [
+    "lint", "layers", "versions", "compat", "mpi", *(session_name(folder) for folder in DISTS.values())
+]

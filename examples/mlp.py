@@ -6,11 +6,10 @@
 import time
 
 import numpy as np
-from sklearn.datasets import load_digits
-
 import torsh as torch
 import torsh.nn as nn
 import torsh.nn.functional as F
+from sklearn.datasets import load_digits
 
 
 def main(epochs=30, seed=0):

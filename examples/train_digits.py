@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-
 import torsh as torch
 import torsh.nn as nn
 import torsh.nn.functional as F
+from sklearn.datasets import load_digits
 from torsh.utils.data import DataLoader, TensorDataset, random_split
 
 

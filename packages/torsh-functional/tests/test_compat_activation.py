@@ -100,3 +100,16 @@ def test_softmax_implicit_dim_warns_like_torch():
     with pytest.warns(UserWarning, match="Implicit dimension"):
         theirs = torch.nn.functional.softmax(torch.ones(2, 3))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_embedding_max_norm_matches_torch(rng):
+    import torsh_functional as F
+    import torsh_tensor as T
+
+    w = rng.standard_normal((6, 4)) * 2
+    idx = rng.integers(0, 6, (3, 2))
+    ours_w, theirs_w = T.tensor(w.copy()), torch.tensor(w.copy())
+    ours = F.embedding(T.tensor(idx), ours_w, max_norm=1.5, norm_type=3.0)
+    theirs = torch.nn.functional.embedding(torch.tensor(idx), theirs_w, max_norm=1.5, norm_type=3.0)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_w.numpy(), theirs_w.numpy(), rtol=1e-12)

@@ -6,9 +6,6 @@ from torsh_backend import module_of
 from torsh_core.errors import TorshNotImplementedError, TorshRuntimeError, TorshTypeError, TorshValueError
 from torsh_tensor._tensor import Tensor, _wrap, needs_grad, record
 
-__all__ = ["Tensor", "wrap", "result", "needs_grad", "is_grad_enabled", "xp_of", "save_output", "saved_output",
-           "ntuple", "class_index", "check_tensor", "check_param_dtypes", "check_float", "maybe_inplace", "dtype_name"]
-
 
 def wrap(arr):
     """A Tensor around an array (NumPy scalars from 0-d reductions become 0-d arrays)."""

@@ -7,18 +7,16 @@ from torsh_core.errors import TorshValueError
 _VALID = ("none", "mean", "sum")
 
 
-def legacy(size_average, reduce, reduction, emit_warning=True):
+def legacy(size_average, reduce, reduction):
     """The reduction string the old ``size_average``/``reduce`` flags mean (PyTorch's legacy_get_string)."""
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if emit_warning:
-        warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
-                      f"{'mean' if size_average and reduce else 'sum' if reduce else 'none'}' instead.", stacklevel=3)
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
+    result = "none" if not reduce else "mean" if size_average else "sum"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
+                  stacklevel=3)
+    return result
 
 
 def check(reduction):

@@ -41,10 +41,6 @@ def out_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode=False):
     return room // stride + 1
 
 
-def span(kernel, dilation):
-    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-
-
 def pad_array(xp, a, lo, hi, value=0):
     """``a`` with its last len(lo) axes padded by ``lo`` before and ``hi`` after (a copy only when needed)."""
     if not any(lo) and not any(hi):

@@ -59,15 +59,19 @@ def _select(cond, a, b, like):
 
 
 # -- ReLU family ----------------------------------------------------------------------------------------------
+def _threshold(input, limit, value, inplace):
+    xp = xp_of(input)
+    return _pointwise(input, "threshold", lambda a: xp.where(a > limit, a, xp.asarray(value, dtype=a.dtype)),
+                      lambda x: x > limit, inplace, floats_only=False)
+
+
 def threshold(input, threshold, value, inplace=False):
     """``value`` where input <= threshold, else input."""
-    xp = xp_of(input)
-    return _pointwise(input, "threshold", lambda a: xp.where(a > threshold, a, xp.asarray(value, dtype=a.dtype)),
-                      lambda x: x > threshold, inplace, floats_only=False)
+    return _threshold(input, threshold, value, inplace)
 
 
 def threshold_(input, threshold, value):
-    return globals()["threshold"](input, threshold, value, inplace=True)
+    return _threshold(input, threshold, value, True)
 
 
 def relu(input, inplace=False):

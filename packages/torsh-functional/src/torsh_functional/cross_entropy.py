@@ -16,7 +16,9 @@ from .softmax import log_softmax
 
 def _log_softmax_array(xp, a):
     z = a - a.max(axis=1, keepdims=True)
-    return z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+    e = xp.exp(z)
+    z -= xp.log(e.sum(axis=1, keepdims=True))
+    return z
 
 
 def _class_shape(ndim, c):
@@ -78,7 +80,8 @@ def _index_ce_backward(node, g):
     eps, w, wt, valid = node.eps, node.w, node.wt, node.valid
     total_w = float(w.sum()) if w is not None else float(c)
     qsum = (1 - eps) * wt + (eps / c) * total_w * valid
-    grad = xp.exp(node.logp) * (ga * qsum)[:, None]
+    grad = xp.exp(node.logp)
+    grad *= (ga * qsum)[:, None]
     if eps:
         per_class = w.reshape(_class_shape(grad.ndim, c)) if w is not None else 1.0
         grad -= (eps / c) * (ga * valid)[:, None] * per_class

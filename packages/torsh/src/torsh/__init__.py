@@ -7,11 +7,39 @@ Everything tensor-level is imported eagerly (it is cheap); ``torsh.nn``, ``torsh
 import importlib as _importlib
 
 from torsh_autograd import (
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
 )
 from torsh_core import (
-    Size, bfloat16, bool, cdouble, cfloat, complex64, complex128, device, double, dtype, float, float16, float32,
-    float64, get_default_dtype, half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
+    Size,
+    bfloat16,
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    device,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
     uint8,
 )
 from torsh_core.shape import broadcast_shapes
