@@ -107,6 +107,10 @@ def test_gradients(rng, leaf, check_grad):
     check_grad(lambda a, b, n: F.triplet_margin_loss(a, b, n, margin=5.0, swap=True), a, b, n)
     check_grad(lambda a, b: F.cosine_embedding_loss(a, b, T.tensor([1.0, -1.0, 1.0, -1.0]), margin=-1.0), a, b)
     check_grad(lambda a: F.multi_margin_loss(a, T.tensor([0, 2, 1, 0]), p=2, margin=5.0), a)
+    signs = T.tensor([1.0, -1.0, -1.0, 1.0])
+    check_grad(lambda u, v: F.margin_ranking_loss(u, v, signs, margin=10.0), leaf(rng.standard_normal(4)),
+               leaf(rng.standard_normal(4)))
+    check_grad(lambda u: F.hinge_embedding_loss(u, signs, margin=10.0), leaf(rng.standard_normal(4)))
     labels = T.tensor(rng.integers(0, 2, (4, 3)).astype(float))
     check_grad(lambda a: F.multilabel_soft_margin_loss(a, labels), a)
 
