@@ -150,6 +150,17 @@ def mpi(session):
                     "-p", "no:cacheprovider", *session.posargs, env={"MPIEXEC_TIMEOUT": "300"})
 
 
+@nox.session(venv_backend="virtualenv")
+def asan(session):
+    """torsh-backend's tests on a build with AddressSanitizer (TORSH_BACKEND_SANITIZE, read by ffi_build.py)."""
+    libasan = session.run("gcc", "-print-file-name=libasan.so", silent=True, external=True).strip()
+    session.install("cffi", "hatchling", "numpy")  # the build runs without isolation, so that it sees the env var
+    session.install("--no-build-isolation", "--no-cache-dir", "./packages/torsh-core", "./packages/torsh-backend",
+                    *TEST_DEPS, env={"TORSH_BACKEND_SANITIZE": "address"})
+    session.run("pytest", "packages/torsh-backend/tests", "-m", UNMARKED, "-p", "no:cacheprovider", *session.posargs,
+                env={"LD_PRELOAD": libasan, "ASAN_OPTIONS": "detect_leaks=0"})
+
+
 DEMO_DEPS = ["scikit-learn", "matplotlib"]  # the bundled digits data set; the training-curve PNG
 
 

@@ -1,13 +1,32 @@
 """Compile csrc/ into the cffi API-mode extension ``torsh_backend._kernels`` (used by hatch_build.py)."""
 
+import os
 import sys
 from pathlib import Path
 
 import cffi
 
 CSRC = Path(__file__).resolve().parent / "csrc"
-HEADERS = ("version.h", "parallel.h", "elementwise.h", "reduce.h", "fused.h", "special.h", "sparse.h")
+HEADERS = (
+    "version.h",
+    "parallel.h",
+    "elementwise.h",
+    "reduce.h",
+    "fused.h",
+    "special.h",
+    "sparse.h",
+    "optim.h",
+    "conv.h",
+    "pool.h",
+    "softmax.h",
+    "norm.h",
+    "activation.h",
+    "embedding.h",
+    "dropout.h",
+)
 COMPILE_ARGS = ["-std=c99", "-O3", "-fopenmp", "-Wall", "-Wextra"]
+# TORSH_BACKEND_SANITIZE=address builds with AddressSanitizer (the nox ``asan`` session); unset: a normal build
+SANITIZE = [f"-fsanitize={s}", "-fno-omit-frame-pointer"] if (s := os.environ.get("TORSH_BACKEND_SANITIZE")) else []
 
 
 def declarations():
@@ -29,8 +48,8 @@ def builder(version):
         sources=sorted(str(p) for p in CSRC.glob("*.c")),
         include_dirs=[str(CSRC)],
         define_macros=[("TORSH_BACKEND_VERSION", f'"{version}"')],
-        extra_compile_args=COMPILE_ARGS,
-        extra_link_args=["-fopenmp"],
+        extra_compile_args=COMPILE_ARGS + SANITIZE,
+        extra_link_args=["-fopenmp", *SANITIZE],
         libraries=["m"],
     )
     return ffi

@@ -225,8 +225,8 @@ def test_differentiable_step_runs_with_grad_mode_on(monkeypatch):
     p = tt.tensor([1.0, 2.0])
     p.grad = tt.ones(2)
     modes = []
-    real = optim.sgd.c.grads
-    monkeypatch.setattr(optim.sgd.c, "grads", lambda group, **k: modes.append(torsh_autograd.is_grad_enabled())
+    real = optim.sgd._fused.split
+    monkeypatch.setattr(optim.sgd._fused, "split", lambda group, **k: modes.append(torsh_autograd.is_grad_enabled())
                         or real(group, **k))
     with torsh_autograd.no_grad():
         optim.SGD([p], lr=0.1, differentiable=True).step()
@@ -234,21 +234,44 @@ def test_differentiable_step_runs_with_grad_mode_on(monkeypatch):
     assert modes == [True, False] and p.tolist() == pytest.approx([0.8, 1.8])
 
 
-def test_fused_uses_the_c_kernel(monkeypatch):
-    from torsh_backend import cpu_kernels
+@pytest.mark.parametrize("fused", [None, True])
+def test_cpu_float_params_take_one_c_call_per_group(monkeypatch, fused):
+    from torsh_backend import optim as kernels
 
     calls = []
-    real = cpu_kernels.axpby
-    monkeypatch.setattr(cpu_kernels, "axpby", lambda *a, **k: calls.append(1) or real(*a, **k))
-    p = _param()
-    p.grad = tt.ones(2)
+    for name in ("sgd_", "adam_"):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _real=real, _name=name, **k: calls.append((_name, len(a[0])))
+                            or _real(*a, **k))
+    p, q = _param(), _param()
+    p.grad, q.grad = tt.ones(2), tt.ones(2)
     version = p._version[0]
-    optim.SGD([p], lr=0.1, momentum=0.9, fused=True).step()
-    assert calls and p._version[0] > version
+    optim.SGD([p, q], lr=0.1, momentum=0.9, fused=fused).step()
+    optim.AdamW([p, q], fused=fused).step()
+    assert calls == [("sgd_", 2), ("adam_", 2)] and p._version[0] > version
     with pytest.raises(RuntimeError, match="floating point"):
-        q = tt.tensor([1, 2])
-        q.grad = tt.tensor([1, 1])
-        optim.Adam([q], fused=True).step()
+        r = tt.tensor([1, 2])
+        r.grad = tt.tensor([1, 1])
+        optim.Adam([r], fused=True).step()
+
+
+def test_strided_and_differentiable_params_take_the_reference_path(monkeypatch):
+    from torsh_backend import optim as kernels
+
+    calls = []
+    real = kernels.sgd_
+    monkeypatch.setattr(kernels, "sgd_", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
+    base = tt.tensor([[1.0, 2.0], [3.0, 4.0]])
+    strided = base.t()
+    strided.grad = tt.ones(2, 2)
+    dense = _param()
+    dense.grad = tt.ones(2)
+    optim.SGD([strided, dense], lr=0.5, momentum=0.9).step()
+    assert calls == [1] and strided.tolist() == [[0.5, 2.5], [1.5, 3.5]]
+    plain = tt.tensor([1.0, 2.0])
+    plain.grad = tt.ones(2)
+    optim.SGD([plain], lr=0.5, differentiable=True).step()
+    assert calls == [1] and plain.tolist() == [0.5, 1.5]
 
 
 def test_no_warning_for_a_normal_step():

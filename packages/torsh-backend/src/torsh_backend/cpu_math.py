@@ -12,7 +12,7 @@ def _apply(op, x):
     if x.dtype.kind != "f" and x.dtype.name != "bfloat16":
         raise TorshTypeError(f"{op}(): expected a floating-point array, got dtype {x.dtype}")
     work = x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
-    work = np.ascontiguousarray(work)
+    work = np.ascontiguousarray(work).reshape(x.shape)  # ascontiguousarray turns 0-d into 1-d
     out = np.empty_like(work)
     if work.size:
         _cdata.kernel(op, work.dtype)(_cdata.src(work), _cdata.dst(out), work.size)

@@ -1,6 +1,6 @@
-"""``python -m torsh_benches``: run every benchmark (today: the per-op overhead one)."""
+"""``python -m torsh_benches``: run every benchmark (see suite.py)."""
 
-from .overhead import main
+from .suite import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

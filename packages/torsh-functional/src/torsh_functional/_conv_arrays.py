@@ -6,12 +6,27 @@ For x (N, C, *in), w (O, C/G, *k) and y (N, O, *out):
   conv_w(x, y)   = w-shaped     (its adjoint in w: the weight gradient)
 Patches are laid out as columns (G, C/G*K, N*L) with the batch folded in, so every product is one gemm per group,
 the gather copies runs of whole output rows, and the input gradient scatters the columns back with one strided
-add per kernel offset.
+add per kernel offset. 1-D and 2-D float32/float64 arrays on the CPU gather and scatter in torsh-backend's C
+im2col/col2im instead (a 1-D convolution is a 2-D one of height 1).
 """
 
 from math import prod
 
+import numpy as np
+from torsh_backend import conv as ckernels
+
 from ._windows import Geometry, accumulate_windows, crop, pad_array, window_view
+
+_C_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _c_geometry(xp, x, geo):
+    """(kernel, stride, padding, dilation, out, in) as 2-D pairs when the C kernels take ``x``, else None."""
+    d = len(geo.kernel)
+    if xp is not np or d > 2 or x.dtype not in _C_DTYPES:
+        return None
+    return tuple((one,) * (2 - d) + tuple(t) for t, one in ((geo.kernel, 1), (geo.stride, 1), (geo.pad_lo, 0),
+                                                            (geo.dilation, 1), (geo.out_size, 1), (geo.in_size, 1)))
 
 __all__ = ["Geometry", "columns", "conv_in", "conv_out", "conv_w"]
 
@@ -20,6 +35,11 @@ def columns(xp, x, geo):
     """Patches of x as columns: (G, C/G*K, N*L), contiguous, batch folded into the columns."""
     n, c = x.shape[:2]
     g, d = geo.groups, len(geo.kernel)
+    c_geo = _c_geometry(xp, x, geo)
+    if c_geo is not None:
+        kernel, stride, pad, dilation, out, size = c_geo
+        cols = ckernels.im2col(x.reshape((n, c) + size), kernel, stride, pad, dilation, out)
+        return cols.reshape(g, (c // g) * prod(geo.kernel), n * prod(geo.out_size))
     xpad = pad_array(xp, x, geo.pad_lo, geo.pad_hi).reshape((n, g, c // g) + geo.padded)
     win = window_view(xp, xpad, geo.kernel, geo.dilation, geo.stride, geo.out_size)  # (N, G, Cg, *out, *k)
     perm = (1, 2) + tuple(range(3 + d, 3 + 2 * d)) + (0,) + tuple(range(3, 3 + d))  # (G, Cg, *k, N, *out)
@@ -49,6 +69,12 @@ def conv_in(xp, y, w, geo):
     o, cg = w.shape[:2]
     g, d = geo.groups, len(geo.kernel)
     cols = xp.matmul(w.reshape(g, o // g, -1).transpose(0, 2, 1), _out_columns(xp, y, geo))  # (G, Cg*K, N*L)
+    c_geo = _c_geometry(xp, cols, geo)
+    if c_geo is not None:
+        kernel, stride, pad, dilation, out, size = c_geo
+        x = ckernels.col2im(cols.reshape(g * cg * prod(kernel), -1), (n, g * cg) + size, kernel, stride, pad,
+                            dilation, out)
+        return x.reshape((n, g * cg) + geo.in_size)
     cols = cols.reshape((g, cg) + geo.kernel + (n,) + geo.out_size)
     perm = (2 + d, 0, 1) + tuple(range(3 + d, 3 + 2 * d)) + tuple(range(2, 2 + d))  # (N, G, Cg, *out, *k)
     target = xp.zeros((n, g, cg) + geo.padded, dtype=cols.dtype)

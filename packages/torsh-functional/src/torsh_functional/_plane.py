@@ -6,6 +6,9 @@ any order. An index is a position in the flattened spatial plane of one (batch, 
 
 from math import prod
 
+import numpy as np
+from torsh_backend import pool as cpool
+
 from ._op import result, xp_of
 
 
@@ -18,7 +21,9 @@ def scatter_plane(values, indices, plane, accumulate=True):
     rows, size = prod(lead), prod(plane)
     flat_v = v.reshape(rows, -1)
     flat_i = indices._data.reshape(rows, -1)
-    if accumulate:
+    if accumulate and xp is np and v.dtype in (np.float32, np.float64):
+        out = cpool.max_pool2d_backward(flat_v.reshape(rows, 1, -1), flat_i.reshape(rows, 1, -1), (1, size))
+    elif accumulate:
         offsets = (xp.arange(rows, dtype=flat_i.dtype) * size)[:, None]
         out = xp.bincount((flat_i + offsets).ravel(), weights=flat_v.ravel(), minlength=rows * size)
         out = out.astype(v.dtype, copy=False)

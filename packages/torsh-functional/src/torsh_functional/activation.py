@@ -8,9 +8,11 @@ import math
 
 import numpy as np
 import torsh_tensor
+from torsh_backend import activation as kernels
 from torsh_core.errors import TorshRuntimeError, TorshValueError
 from torsh_core.shape import normalize_dim
 
+from ._fastpath import fast
 from ._op import check_float, check_tensor, is_grad_enabled, maybe_inplace, result, wrap, xp_of
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -204,12 +206,32 @@ def tanh(input):
     return input.tanh()
 
 
+def _fused(input, name, forward, backward, derivative, inplace, **kw):
+    """A C forward; the backward is the C one, or ``g * derivative(x)`` in Tensor ops when recording a graph."""
+    check_float(input, name)
+
+    def apply(x):
+        return result(forward(x._data, **kw), (x,), _fused_backward, f"{name.title()}Backward0", save=(x,),
+                      kernel_backward=backward, derivative=derivative, kw=kw)
+
+    return maybe_inplace(apply, input, inplace)
+
+
+def _fused_backward(node, g):
+    (x,) = node.saved_tensors
+    if not is_grad_enabled() and fast(x, g):
+        return wrap(node.kernel_backward(x._data, g._data, **node.kw))
+    return g * node.derivative(x)
+
+
 def silu(input, inplace=False):
     """x * sigmoid(x) (swish)."""
     def derivative(x):
         s = x.sigmoid()
         return s * (1 + x * (1 - s))
 
+    if fast(input):
+        return _fused(input, "silu", kernels.silu, kernels.silu_backward, derivative, inplace)
     xp = xp_of(input)
     return _pointwise(input, "silu", lambda a: a * _sigmoid_array(xp, a), derivative, inplace)
 
@@ -230,6 +252,9 @@ def gelu(input, approximate="none"):
     """x * Phi(x), exactly (erf) or with the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise TorshRuntimeError("approximate argument must be either none or tanh.")
+    if fast(input):
+        return _fused(input, "gelu", kernels.gelu, kernels.gelu_backward, _gelu_derivative(approximate), False,
+                      approximate=approximate)
     if approximate == "none":
         return _gelu_erf(input)
     xp = xp_of(input)
@@ -237,11 +262,19 @@ def gelu(input, approximate="none"):
     def forward(a):
         return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
 
+    return _pointwise(input, "gelu", forward, _gelu_derivative("tanh"))
+
+
+def _gelu_derivative(approximate):
+    """gelu'(x) in Tensor ops (differentiable again)."""
+    if approximate == "none":
+        return lambda x: 0.5 * (1 + (x * _INV_SQRT2).erf()) + x * (x * x * -0.5).exp() * _INV_SQRT_2PI
+
     def derivative(x):
         t = ((x + 0.044715 * x ** 3) * _SQRT_2_OVER_PI).tanh()
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
 
-    return _pointwise(input, "gelu", forward, derivative)
+    return derivative
 
 
 def _gelu_erf(input):

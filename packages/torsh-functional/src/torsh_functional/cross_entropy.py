@@ -7,6 +7,7 @@ so the backward is one pass over the logits with no (N, C) one-hot matrix for in
 """
 
 import numpy as np
+from torsh_backend import softmax as kernels
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshValueError
 
 from . import _reduction
@@ -15,6 +16,8 @@ from .softmax import log_softmax
 
 
 def _log_softmax_array(xp, a):
+    if xp is np and a.dtype in (np.float32, np.float64):
+        return kernels.softmax(a, 1, log=True)
     z = a - a.max(axis=1, keepdims=True)
     e = xp.exp(z)
     z -= xp.log(e.sum(axis=1, keepdims=True))
@@ -80,8 +83,11 @@ def _index_ce_backward(node, g):
     eps, w, wt, valid = node.eps, node.w, node.wt, node.valid
     total_w = float(w.sum()) if w is not None else float(c)
     qsum = (1 - eps) * wt + (eps / c) * total_w * valid
-    grad = xp.exp(node.logp)
-    grad *= (ga * qsum)[:, None]
+    if xp is np and node.logp.ndim == 2 and node.logp.dtype in (np.float32, np.float64):
+        grad = kernels.exp_scale_rows(node.logp, (ga * qsum).astype(node.logp.dtype, copy=False))
+    else:
+        grad = xp.exp(node.logp)
+        grad *= (ga * qsum)[:, None]
     if eps:
         per_class = w.reshape(_class_shape(grad.ndim, c)) if w is not None else 1.0
         grad -= (eps / c) * (ga * valid)[:, None] * per_class

@@ -5,10 +5,14 @@ Masks come from torsh's default generator, so ``torsh.manual_seed`` makes them r
 
 import warnings
 
+import numpy as np
 import torsh_tensor
+from torsh_backend import dropout as kernels
 from torsh_core.errors import TorshRuntimeError
+from torsh_tensor.random import default_generator
 
-from ._op import check_probability, check_tensor, maybe_inplace
+from ._fastpath import fast
+from ._op import check_probability, check_tensor, is_grad_enabled, maybe_inplace, result, wrap
 
 _SELU_ALPHA_PRIME = -1.7580993408473766  # -scale * alpha of SELU: the value dropped units take in alpha dropout
 
@@ -24,8 +28,23 @@ def _apply(input, p, training, inplace, mask_shape):
     check_probability(p)
     if not training or p == 0:
         return input
+    if p < 1 and fast(input) and mask_shape == tuple(input.shape):
+        return maybe_inplace(lambda x: _fused_dropout(x, p), input, inplace)
     mask = 0 if p == 1 else _keep_mask(input, p, mask_shape)
     return maybe_inplace(lambda x: x * mask, input, inplace)
+
+
+def _fused_dropout(x, p):
+    """Elementwise dropout by the C kernel: a counter-based mask seeded from torsh's default generator."""
+    seed = int(default_generator._rng.integers(0, 2 ** 63, dtype=np.int64))
+    y, keep = kernels.dropout(x._data, p, seed)
+    return result(y, (x,), _fused_dropout_backward, "NativeDropoutBackward0", keep=keep, p=p)
+
+
+def _fused_dropout_backward(node, g):
+    if not is_grad_enabled() and fast(g):
+        return wrap(kernels.dropout_backward(g._data, node.keep, node.p))
+    return g * wrap(node.keep.astype(g._data.dtype) / (1 - node.p))
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

@@ -2,15 +2,20 @@
 
 import numpy as np
 from torsh_autograd.grad_mode import no_grad
+from torsh_backend import embedding as kernels
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshValueError
 
+from ._fastpath import fast
 from ._op import check_tensor, result, wrap, xp_of
 
 
 def _take_rows(weight, index, padding_idx, counts, zero_padding):
     """weight[index]; as the adjoint of ``_add_rows`` the padding rows are zero and frequencies divide."""
     xp = xp_of(weight)
-    rows = weight._data[index._data]
+    if fast(weight) and type(index._data) is np.ndarray and not zero_padding:
+        rows = kernels.embedding(weight._data, index._data)
+    else:
+        rows = weight._data[index._data]
     if zero_padding:
         if padding_idx is not None:
             rows = xp.where((index._data == padding_idx)[..., None], xp.zeros_like(rows), rows)
@@ -27,6 +32,10 @@ def _take_rows_backward(node, g):
 def _add_rows(g, index, num_rows, padding_idx, counts):
     """Sum the rows of ``g`` into a (num_rows, D) gradient at ``index`` (the embedding weight gradient)."""
     xp = xp_of(g)
+    if fast(g) and counts is None and type(index._data) is np.ndarray:
+        out = kernels.embedding_backward(g._data, index._data, num_rows, padding_idx)
+        return result(out, (g,), lambda node, gg: _take_rows(gg, index, padding_idx, counts, True),
+                      "EmbeddingDenseBackward0")
     dim = g.shape[-1]
     idx = index._data.reshape(-1)
     vals = g._data.reshape(-1, dim)

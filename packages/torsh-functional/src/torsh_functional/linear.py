@@ -1,6 +1,7 @@
 """linear and bilinear layers' maths: one BLAS matmul over all leading dimensions."""
 
 from torsh_core.errors import ShapeError, TorshRuntimeError
+from torsh_tensor.amp import cast_inputs
 
 from ._op import check_tensor, dtype_name
 
@@ -9,6 +10,7 @@ def linear(input, weight, bias=None):
     """input @ weight.T + bias, for input of shape (*, in_features)."""
     check_tensor(input, "input", "linear")
     check_tensor(weight, "weight", "linear")
+    input, weight, bias = cast_inputs("linear", input, weight, bias)
     if weight.ndim not in (1, 2):
         raise TorshRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
     if input.ndim == 0:
@@ -33,6 +35,7 @@ def bilinear(input1, input2, weight, bias=None):
     """y_o = x1^T W_o x2 + b_o for inputs (*, in1) and (*, in2) and weight (out, in1, in2)."""
     check_tensor(input1, "input1", "bilinear")
     check_tensor(input2, "input2", "bilinear")
+    input1, input2, weight, bias = cast_inputs("bilinear", input1, input2, weight, bias)
     if weight.ndim != 3:
         raise TorshRuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}D")
     n_out, in1, in2 = weight.shape

@@ -8,8 +8,10 @@ written with Tensor ops, so it is also differentiable (double backward) when a g
 
 import numpy as np
 from torsh_autograd.grad_mode import no_grad
+from torsh_backend import norm as kernels
 from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
 
+from ._fastpath import fast
 from ._op import check_float, check_param_dtypes, is_grad_enabled, result, wrap, xp_of
 
 
@@ -176,7 +178,45 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                                     f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
     check_param_dtypes(input, weight, bias)
     axes = tuple(range(input.ndim - k, input.ndim))
+    if fast(input, weight, bias) and eps >= 0:
+        return _fused_layer_norm(input, axes, weight, bias, eps, rms=False)
     return _normalize_affine(input, axes, weight, bias, eps)[0]
+
+
+def _fused_layer_norm(x, axes, weight, bias, eps, rms):
+    """Layer (or RMS) norm by the C kernels; the statistics are kept for the C backward."""
+    cols = int(np.prod([x.shape[a] for a in axes]))
+    y, mean, rstd = kernels.layer_norm(x._data, cols, None if weight is None else weight._data,
+                                       None if bias is None else bias._data, eps, rms)
+    return result(y, (x, weight, bias), _fused_layer_norm_backward, "NativeLayerNormBackward0", save=(x, weight),
+                  axes=axes, eps=eps, mean=mean, rstd=rstd, cols=cols, rms=rms,
+                  bias_shape=None if bias is None else tuple(bias.shape))
+
+
+def _fused_layer_norm_backward(node, g):
+    x, weight = node.saved_tensors
+    need = tuple(e is not None for e in node.next_functions)
+    if is_grad_enabled() or not fast(x, g, weight):
+        if node.rms:
+            return _rms_graph_backward(node, x, weight, g, need) + (None,)
+        return _normalize_affine_backward(node, g)
+    dx, dw, db = kernels.layer_norm_backward(x._data, g._data, node.mean, node.rstd, node.cols,
+                                             None if weight is None else weight._data, node.rms, need)
+    return (None if dx is None else wrap(dx), None if dw is None else wrap(dw),
+            None if db is None else wrap(db.reshape(node.bias_shape)))
+
+
+def _rms_graph_backward(node, x, weight, g, need):
+    """RMS norm's gradients in Tensor ops (differentiable again)."""
+    rstd = ((x * x).mean(node.axes, keepdim=True) + node.eps).rsqrt()
+    xhat = x * rstd
+    gx = gw = None
+    if need[0]:
+        gxhat = g * weight if weight is not None else g
+        gx = rstd * (gxhat - xhat * (gxhat * xhat).mean(node.axes, keepdim=True))
+    if need[1]:
+        gw = (g * xhat).sum_to_size(tuple(weight.shape))
+    return gx, gw
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -211,6 +251,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     axes = tuple(range(input.ndim - k, input.ndim))
+    if k and fast(input, weight) and (weight is None or tuple(weight.shape) == shape):
+        return _fused_layer_norm(input, axes, weight, None, eps, rms=True)
     out = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
     return out * weight if weight is not None else out
 

@@ -1,13 +1,15 @@
 """Max, average and power-average pooling plus max unpooling, vectorised over all windows.
 
 Each op loops only over kernel offsets (a 3x3 window is 9 strided array ops over the whole batch). Max pooling
-keeps the flat input index of each maximum for its gradient (a scatter) and for ``return_indices``.
+keeps the flat input index of each maximum for its gradient (a scatter) and for ``return_indices``. 1-D and 2-D
+pooling of CPU float32/float64 arrays runs in torsh-backend's C kernels (a 1-D window is a 2-D one of height 1).
 """
 
 import itertools
 from math import prod
 
 import numpy as np
+from torsh_backend import pool as cpool
 from torsh_core.errors import TorshRuntimeError, TorshValueError
 
 from ._op import check_tensor, dtype_name, needs_grad, ntuple, result, wrap, xp_of
@@ -50,6 +52,41 @@ def _geometry(input, d, kernel_size, stride, padding, dilation, ceil_mode, name)
     return Geometry(kernel, stride, dilation, pad, hi, 1, size, out)
 
 
+# -- the C path -----------------------------------------------------------------------------------------------
+def _c_ready(xp, a, d):
+    return xp is np and d <= 2 and a.dtype in (np.float32, np.float64)
+
+
+def _lift(a, d):
+    """A 1-D pooling input (..., L) as a 2-D one (..., 1, L)."""
+    return a if d == 2 else a.reshape(a.shape[:-1] + (1,) + a.shape[-1:])
+
+
+def _lift_geo(geo, d):
+    """(kernel, stride, padding, dilation, out, in) as 2-D pairs."""
+    return tuple((one,) * (2 - d) + tuple(t) for t, one in ((geo.kernel, 1), (geo.stride, 1), (geo.pad_lo, 0),
+                                                            (geo.dilation, 1), (geo.out_size, 1), (geo.in_size, 1)))
+
+
+def _avg_c(x, geo, include, divisor):
+    """Average pooling in C; its backward is ``_avg_c_adjoint`` and vice versa (gradients of any order)."""
+    d = len(geo.kernel)
+    kernel, stride, pad, _, out, _ = _lift_geo(geo, d)
+    a = x._data
+    arr = cpool.avg_pool2d(_lift(a, d), kernel, stride, pad, out, include, divisor)
+    return result(arr.reshape(a.shape[:-d] + geo.out_size), (x,), lambda node, g: _avg_c_adjoint(g, *node.args),
+                  "AvgPoolBackward0", args=(geo, include, divisor))
+
+
+def _avg_c_adjoint(g, geo, include, divisor):
+    d = len(geo.kernel)
+    kernel, stride, pad, _, _, size = _lift_geo(geo, d)
+    a = g._data
+    arr = cpool.avg_pool2d_backward(_lift(a, d), size, kernel, stride, pad, include, divisor)
+    return result(arr.reshape(a.shape[:-d] + geo.in_size), (g,), lambda node, gg: _avg_c(gg, *node.args),
+                  "AvgPoolBackwardBackward0", args=(geo, include, divisor))
+
+
 # -- max pooling ----------------------------------------------------------------------------------------------
 def _max_pool(input, d, name, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     _dims(input, d, name)
@@ -58,6 +95,15 @@ def _max_pool(input, d, name, kernel_size, stride, padding, dilation, ceil_mode,
     geo = _geometry(input, d, kernel_size, stride, padding, dilation, ceil_mode, name)
     xp = xp_of(input)
     a = input._data
+    if _c_ready(xp, a, d):
+        best, idx = cpool.max_pool2d(_lift(a, d), *_lift_geo(geo, d)[:5])
+        best, idx = best.reshape(a.shape[:-d] + geo.out_size), idx.reshape(a.shape[:-d] + geo.out_size)
+        if not (return_indices or needs_grad(input)):
+            return wrap(best)
+        indices = wrap(idx)
+        out = result(best, (input,), _max_pool_backward, f"MaxPool{d}DWithIndicesBackward0", indices=indices,
+                     plane=geo.in_size)
+        return (out, indices) if return_indices else out
     low = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min
     xpad = pad_array(xp, a, geo.pad_lo, geo.pad_hi, low)
     windows = [xpad[(Ellipsis,) + sl] for _, sl in offset_slices(geo.kernel, geo.dilation, geo.stride,
@@ -226,6 +272,9 @@ def _avg_pool(input, d, name, kernel_size, stride, padding, ceil_mode, count_inc
     if divisor_override is not None and divisor_override == 0:
         raise TorshRuntimeError("divisor must be not zero")
     geo = _geometry(input, d, kernel_size, stride, padding, 1, ceil_mode, name)
+    if _c_ready(xp_of(input), input._data, d) and (
+            divisor_override is None or isinstance(divisor_override, int) and divisor_override > 0):
+        return _avg_c(input, geo, bool(count_include_pad), divisor_override)
     total = _window_sum(input, geo)
     if divisor_override is not None:
         return total / divisor_override

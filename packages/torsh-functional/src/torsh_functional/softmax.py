@@ -4,10 +4,12 @@ import warnings
 
 import numpy as np
 import torsh_tensor
+from torsh_backend import softmax as kernels
 from torsh_core.errors import TorshNotImplementedError
 from torsh_core.shape import normalize_dim
 
-from ._op import check_tensor, dtype_name, result, save_output, saved_output, xp_of
+from ._fastpath import fast
+from ._op import check_tensor, dtype_name, is_grad_enabled, result, save_output, saved_output, wrap, xp_of
 
 
 def _implicit_dim(ndim, stacklevel):
@@ -40,10 +42,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _prepare(input, dim, dtype, _stacklevel, "softmax")
     if input.ndim == 0:
         return _softmax_0d(input, log=False)
-    xp = xp_of(input)
-    e = xp.exp(_shifted(xp, input._data, d))
-    with np.errstate(invalid="ignore"):  # an all -inf slice is 0/0: NaN, as in PyTorch
-        e /= e.sum(axis=d, keepdims=True)
+    if fast(input):
+        e = kernels.softmax(input._data, d)
+    else:
+        xp = xp_of(input)
+        e = xp.exp(_shifted(xp, input._data, d))
+        with np.errstate(invalid="ignore"):  # an all -inf slice is 0/0: NaN, as in PyTorch
+            e /= e.sum(axis=d, keepdims=True)
     out = result(e, (input,), _softmax_backward, "SoftmaxBackward0", save=(input,), dim=d)
     if out.grad_fn is not None:
         save_output(out.grad_fn, out)
@@ -53,6 +58,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def _softmax_backward(node, g):
     (x,) = node.saved_tensors
     y = saved_output(node, lambda: softmax(x, node.dim))
+    if not is_grad_enabled() and fast(y, g):
+        return wrap(kernels.softmax_backward(y._data, g._data, node.dim))
     return y * (g - (g * y).sum(node.dim, keepdim=True))
 
 
@@ -61,10 +68,13 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _prepare(input, dim, dtype, _stacklevel, "log_softmax")
     if input.ndim == 0:
         return _softmax_0d(input, log=True)
-    xp = xp_of(input)
-    z = _shifted(xp, input._data, d)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z -= xp.log(xp.exp(z).sum(axis=d, keepdims=True))
+    if fast(input):
+        z = kernels.softmax(input._data, d, log=True)
+    else:
+        xp = xp_of(input)
+        z = _shifted(xp, input._data, d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z -= xp.log(xp.exp(z).sum(axis=d, keepdims=True))
     out = result(z, (input,), _log_softmax_backward, "LogSoftmaxBackward0", save=(input,), dim=d)
     if out.grad_fn is not None:
         save_output(out.grad_fn, out)
@@ -74,6 +84,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def _log_softmax_backward(node, g):
     (x,) = node.saved_tensors
     y = saved_output(node, lambda: log_softmax(x, node.dim))
+    if not is_grad_enabled() and fast(y, g):
+        return wrap(kernels.softmax_backward(y._data, g._data, node.dim, log=True))
     return g - y.exp() * g.sum(node.dim, keepdim=True)
 
 

@@ -1,11 +1,23 @@
 """torsh-tensor: the Tensor type with PyTorch's API, every op with its derivative, RNG, interop."""
 
 import torsh_autograd as _autograd
+from torsh_core.autocast import (
+    autocast_decrement_nesting,
+    autocast_increment_nesting,
+    clear_autocast_cache,
+    get_autocast_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
 
 from . import _methods, dlpack
 from ._api import TensorAPI as _TensorAPI
 from ._operands import result_dtype as result_type
 from ._tensor import Tensor
+from .amp import autocast
 from .convert import _TYPE_NAMES
 from .creation import (
     arange,

@@ -63,7 +63,7 @@ except ModuleNotFoundError as _missing:
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES or name in ("utils", "cuda", "amp", "serialization"):
+    if name in _SUBPACKAGES or name in ("utils", "cuda", "amp"):
         return _importlib.import_module(f"{__name__}.{name}")
     if name in _SPARSE_NAMES:
         from ._lazy import require

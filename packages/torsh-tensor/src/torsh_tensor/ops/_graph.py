@@ -8,11 +8,12 @@ Ops record through these wrappers so that every backward formula gets that for f
 from torsh_core.errors import TorshRuntimeError
 
 from .. import _tensor
-from .._tensor import Tensor
+from .._tensor import _NP2DT, Tensor
 
 
 def _meta(inputs):
-    return tuple((t.dtype, t._data.shape) if isinstance(t, Tensor) else None for t in inputs)
+    """(NumPy dtype, shape) of each tensor input: what its gradient must come back as."""
+    return tuple([(t._data.dtype, t._data.shape) if isinstance(t, Tensor) else None for t in inputs])
 
 
 def record(out, backward_fn, inputs, name):
@@ -42,8 +43,9 @@ def fit(g, meta, node, i):
     """``g`` cast to the input's dtype and summed down to its shape; RuntimeError if it can't be."""
     if g is None or meta is None:
         return g
-    dtype, shape = meta
-    if g.dtype is not dtype:
+    np_dtype, shape = meta
+    if g._data.dtype != np_dtype:
+        dtype = _NP2DT[np_dtype]
         if g.is_complex() and not dtype.is_complex:
             g = g.real
         g = g.to(dtype)

@@ -8,7 +8,7 @@ from torsh_core.errors import TorshRuntimeError
 from torsh_core.shape import broadcast_shapes
 
 from .._operands import binary_arrays, float_array, wrap_result
-from .._tensor import Tensor, _wrap, needs_grad
+from .._tensor import Tensor, _grad_state, _wrap, needs_grad
 from ._graph import record
 
 __all__ = """
@@ -21,16 +21,52 @@ def _quiet(fn):
     """IEEE results (inf, nan) without NumPy warnings, as PyTorch gives them."""
 
     def op(*args, **kwargs):
-        with np.errstate(all="ignore"):
+        token = _ignore_fp_errors()
+        try:
             return fn(*args, **kwargs)
+        finally:
+            _restore_fp_errors(token)
 
     op.__name__, op.__qualname__, op.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     return op
 
 
+try:  # NumPy >= 2 keeps its error state in a context variable: switching it is cheaper than np.errstate
+    from numpy._core._ufunc_config import _extobj_contextvar as _fp_state
+except ImportError:  # pragma: no cover - older NumPy: the public (slower) context manager
+    _fp_state = None
+
+_quiet_states = {}  # the caller's error state -> the same state with every error ignored (states are immutable)
+
+
+def _ignore_fp_errors():
+    """Ignore floating-point errors in this context (like entering ``np.errstate(all="ignore")``); a token."""
+    if _fp_state is None:
+        ctx = np.errstate(all="ignore")
+        ctx.__enter__()
+        return ctx
+    current = _fp_state.get()
+    quiet = _quiet_states.get(current)
+    if quiet is None:
+        with np.errstate(all="ignore"):
+            quiet = _fp_state.get()
+        if len(_quiet_states) > 64:
+            _quiet_states.clear()
+        _quiet_states[current] = quiet
+    return _fp_state.set(quiet)
+
+
+def _restore_fp_errors(token):
+    if _fp_state is None:
+        token.__exit__(None, None, None)
+    else:
+        _fp_state.reset(token)
+
+
 def _binary(x, y, arr, backward, name, save=False):
-    out = _wrap(wrap_result(arr))
-    if needs_grad(x, y):
+    out = _wrap(arr)  # _wrap turns NumPy scalars into 0-d arrays
+    # needs_grad(x, y) inlined: this runs on every arithmetic op
+    if _grad_state.enabled and (isinstance(x, Tensor) and x._rg or isinstance(y, Tensor) and y._rg):
         node = record(out, backward, (x, y), name)
         if save:
             node.operands = (x, y)
@@ -47,6 +83,10 @@ def _saved(node):
 
 def operands(x, y):
     """``binary_arrays`` plus PyTorch's broadcast check (a RuntimeError naming both shapes)."""
+    if isinstance(x, Tensor) and isinstance(y, Tensor):  # the common case: same dtype, device and shape
+        a, b = x._data, y._data
+        if a.dtype is b.dtype and a.shape == b.shape and type(a) is type(b):
+            return a, b
     a, b = binary_arrays(x, y)
     sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if sa != sb:
@@ -88,11 +128,12 @@ def _check_int_divisor(a, b):
 @_quiet
 def add(input, other, *, alpha=1, out=None):
     a, b = operands(input, other)
-    _check_alpha(a, b, alpha)
+    if type(alpha) is not int:
+        _check_alpha(a, b, alpha)
     res = _binary(input, other, a + b if alpha == 1 else a + alpha * b, _add_backward, "AddBackward0")
     if res.grad_fn is not None:
         res.grad_fn.alpha = alpha
-    return _maybe_out(res, out)
+    return res if out is None else _maybe_out(res, out)
 
 
 def _add_backward(node, g):
@@ -105,11 +146,12 @@ def sub(input, other, *, alpha=1, out=None):
     if _is_bool(a) or _is_bool(b):
         raise TorshRuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    _check_alpha(a, b, alpha)
+    if type(alpha) is not int:
+        _check_alpha(a, b, alpha)
     res = _binary(input, other, a - b if alpha == 1 else a - alpha * b, _sub_backward, "SubBackward0")
     if res.grad_fn is not None:
         res.grad_fn.alpha = alpha
-    return _maybe_out(res, out)
+    return res if out is None else _maybe_out(res, out)
 
 
 def _sub_backward(node, g):
@@ -125,7 +167,8 @@ def rsub(input, other, *, alpha=1):
 @_quiet
 def mul(input, other, *, out=None):
     a, b = operands(input, other)
-    return _maybe_out(_binary(input, other, a * b, _mul_backward, "MulBackward0", save=True), out)
+    res = _binary(input, other, a * b, _mul_backward, "MulBackward0", save=True)
+    return res if out is None else _maybe_out(res, out)
 
 
 def _mul_backward(node, g):

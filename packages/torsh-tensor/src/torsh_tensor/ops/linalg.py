@@ -1,10 +1,12 @@
 """Products: matmul (@) with batching and broadcasting, mm, bmm, mv, dot, outer, einsum, tensordot."""
 
 import numpy as np
+from torsh_core.dtypes import bfloat16
 from torsh_core.errors import DeviceError, ShapeError, TorshRuntimeError, TorshTypeError
 from torsh_core.shape import normalize_dim
 
 from .._operands import wrap_result
+from ..amp.policy import cast_inputs
 from .._tensor import Tensor, _wrap, needs_grad
 from ._graph import record
 
@@ -29,6 +31,11 @@ def matmul(input, other):
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         raise TorshTypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return _matmul(*cast_inputs("matmul", input, other))
+
+
+def _matmul(input, other):
+    """matmul after autocast: the dtype check, the product and its graph node."""
     _check_float_or_same(input, other, "matmul")
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
@@ -43,11 +50,22 @@ def matmul(input, other):
                              f"{'x'.join(map(str, b.shape))})")
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[-1]}] but got: "
                          f"[{kb}]. (matmul of shapes {list(a.shape)} and {list(b.shape)})")
-    out = _wrap(wrap_result(np.matmul(a, b)))
+    out = _wrap(wrap_result(_low_precision_matmul(a, b) if a.dtype in _LOW else np.matmul(a, b)))
     if needs_grad(input, other):
         node = record(out, _matmul_backward, (input, other), _MATMUL_NAMES.get((a.ndim, b.ndim), "MatmulBackward0"))
         node.save_for_backward(input, other)
     return out
+
+
+_LOW = (np.dtype(np.float16), np.dtype(bfloat16.np))
+
+
+def _low_precision_matmul(a, b):
+    """half/bfloat16 products accumulate in float32 and round once (PyTorch's CPU numerics; NumPy has no BLAS for
+    them); CuPy's half matmul already does that."""
+    if type(a) is not np.ndarray:
+        return np.matmul(a, b)
+    return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
 
 
 _MATMUL_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0", (3, 3): "BmmBackward0"}
@@ -71,7 +89,7 @@ def _matmul_backward(node, g):
 def mm(input, mat2):
     if input.ndim != 2 or mat2.ndim != 2:
         raise TorshRuntimeError(f"{'self' if input.ndim != 2 else 'mat2'} must be a matrix")
-    return matmul(input, mat2)
+    return _matmul(*cast_inputs("mm", input, mat2))
 
 
 def bmm(input, mat2):
@@ -80,24 +98,25 @@ def bmm(input, mat2):
     if input.shape[0] != mat2.shape[0]:
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
                          f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    return matmul(input, mat2)
+    return _matmul(*cast_inputs("bmm", input, mat2))
 
 
 def mv(input, vec):
     if input.ndim != 2 or vec.ndim != 1:
         raise TorshRuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
-    return matmul(input, vec)
+    return _matmul(*cast_inputs("mv", input, vec))
 
 
 def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise TorshRuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    input, other = cast_inputs("dot", input, other)
     _check_float_or_same(input, other, "dot")
     if input.shape[0] != other.shape[0]:
         raise TorshRuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                                 f"[{other.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
                                 f"and {other.shape[0]} elements respectively")
-    return matmul(input, other)
+    return _matmul(input, other)
 
 
 def vdot(input, other):
@@ -120,18 +139,22 @@ def _scaled_sum(input, prod, beta, alpha):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    input, mat1, mat2 = cast_inputs("addmm", input, mat1, mat2)
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
+    input, mat, vec = cast_inputs("addmv", input, mat, vec)
     return _scaled_sum(input, mv(mat, vec), beta, alpha)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    input, batch1, batch2 = cast_inputs("baddbmm", input, batch1, batch2)
     return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    input, batch1, batch2 = cast_inputs("addbmm", input, batch1, batch2)
     return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
@@ -139,6 +162,7 @@ def einsum(equation, *operands):
     """Einstein summation; the gradient of each operand is itself an einsum (so double backward works)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    operands = cast_inputs("einsum", *operands)
     ins, rhs = _parse_einsum(equation, operands)
     for o in operands[1:]:
         if o.dtype is not operands[0].dtype:
@@ -155,7 +179,12 @@ def einsum(equation, *operands):
     operands = [o if tuple(o.shape) == tuple(sizes[c] for c in sub) or len(set(sub)) != len(sub)
                 else o.expand(tuple(sizes[c] for c in sub)) for sub, o in zip(ins, operands)]
     arrays = [o._data for o in operands]
+    low = arrays[0].dtype if arrays and arrays[0].dtype in _LOW and type(arrays[0]) is np.ndarray else None
+    if low is not None:  # NumPy's einsum has no bfloat16: float32 maths, rounded once (as matmul)
+        arrays = [a.astype(np.float32) for a in arrays]
     res = np.einsum(",".join(ins) + "->" + rhs, *arrays, optimize=len(arrays) > 2)
+    if low is not None:
+        res = np.asarray(res).astype(low)
     out = _wrap(wrap_result(np.asarray(res)))
     if needs_grad(*operands):
         node = record(out, _einsum_backward, operands, "EinsumBackward0")
@@ -251,10 +280,11 @@ def tensordot(a, b, dims=2):
                                     f"{x} and second has size {b.shape[y]} in dim {y}")
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
+    a, b = cast_inputs("tensordot" if free_a or free_b else "dot", a, b)  # a full contraction is PyTorch's dot
     n = int(np.prod([a.shape[d] for d in da]))
     am = a.permute(free_a + da).reshape(int(np.prod([a.shape[d] for d in free_a])), n)
     bm = b.permute(db + free_b).reshape(n, int(np.prod([b.shape[d] for d in free_b])))
-    return (am @ bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+    return _matmul(am, bm).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
 
 
 def inner(input, other):

@@ -1,0 +1,155 @@
+/* Normalisation kernels: rows (layer/RMS norm) or channels (batch norm) in parallel, statistics accumulated in
+   double with two passes (mean, then centred squares); parameter gradients summed by column ranges per thread. */
+#include "norm.h"
+
+#include <math.h>
+#include <omp.h>
+
+#include "omp_loop.h"
+
+#define TB_LAYER_NORM(NAME, T)                                                                                 \
+    void NAME(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd, int64_t rows, int64_t cols,          \
+              double eps, int rms) {                                                                            \
+        TB_PARALLEL_ROWS(rows * cols)                                                                           \
+        for (int64_t r = 0; r < rows; r++) {                                                                    \
+            const T *xr = x + r * cols;                                                                         \
+            T *yr = y + r * cols;                                                                               \
+            double mu = 0, ss = 0;                                                                              \
+            if (!rms) {                                                                                         \
+                _Pragma("omp simd reduction(+ : mu)")                                                           \
+                for (int64_t c = 0; c < cols; c++) mu += xr[c];                                                 \
+                mu /= (double)cols;                                                                             \
+            }                                                                                                   \
+            _Pragma("omp simd reduction(+ : ss)")                                                               \
+            for (int64_t c = 0; c < cols; c++) ss += ((double)xr[c] - mu) * ((double)xr[c] - mu);               \
+            T m = (T)mu, rs = (T)(1.0 / sqrt(ss / (double)cols + eps));                                         \
+            if (!rms) mean[r] = m;                                                                              \
+            rstd[r] = rs;                                                                                       \
+            _Pragma("omp simd")                                                                                 \
+            for (int64_t c = 0; c < cols; c++) {                                                                \
+                T v = (xr[c] - m) * rs;                                                                         \
+                if (w) v *= w[c];                                                                               \
+                if (b) v += b[c];                                                                               \
+                yr[c] = v;                                                                                      \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+
+/* dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w (no mean(gw) term for RMS norm). */
+#define TB_LAYER_NORM_BACKWARD(NAME, T)                                                                         \
+    void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,           \
+              int64_t rows, int64_t cols, int rms) {                                                            \
+        if (dx) {                                                                                               \
+            TB_PARALLEL_ROWS(rows * cols)                                                                       \
+            for (int64_t r = 0; r < rows; r++) {                                                                \
+                const T *xr = x + r * cols, *gr = g + r * cols;                                                 \
+                T *dr = dx + r * cols, m = rms ? 0 : mean[r], rs = rstd[r];                                     \
+                double sg = 0, sgx = 0;                                                                         \
+                _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    T gw = w ? gr[c] * w[c] : gr[c];                                                            \
+                    sg += gw;                                                                                   \
+                    sgx += gw * ((xr[c] - m) * rs);                                                             \
+                }                                                                                               \
+                T a = rms ? 0 : (T)(sg / (double)cols), k = (T)(sgx / (double)cols);                            \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    T gw = w ? gr[c] * w[c] : gr[c];                                                            \
+                    dr[c] = rs * (gw - a - (xr[c] - m) * rs * k);                                               \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+        if (!dw && !db) return;                                                                                 \
+        int64_t parts = tb_parallel_ok(rows * cols) ? tb_get_num_threads() : 1;                                 \
+        TB_PRAGMA(omp parallel for schedule(static) num_threads(parts > cols ? 1 : parts))                      \
+        for (int64_t p = 0; p < parts; p++) {                                                                   \
+            int64_t lo = cols * p / parts, hi = cols * (p + 1) / parts;                                         \
+            for (int64_t c = lo; c < hi; c++) {                                                                 \
+                if (dw) dw[c] = 0;                                                                              \
+                if (db) db[c] = 0;                                                                              \
+            }                                                                                                   \
+            for (int64_t r = 0; r < rows; r++) {                                                                \
+                const T *xr = x + r * cols, *gr = g + r * cols;                                                 \
+                T m = rms ? 0 : mean[r], rs = rstd[r];                                                          \
+                if (dw) {                                                                                       \
+                    _Pragma("omp simd")                                                                         \
+                    for (int64_t c = lo; c < hi; c++) dw[c] += gr[c] * ((xr[c] - m) * rs);                      \
+                }                                                                                               \
+                if (db) {                                                                                       \
+                    _Pragma("omp simd")                                                                         \
+                    for (int64_t c = lo; c < hi; c++) db[c] += gr[c];                                           \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+
+#define TB_BATCH_NORM_STATS(NAME, T)                                                                           \
+    void NAME(const T *x, T *mean, T *var, int64_t n, int64_t c, int64_t s) {                                   \
+        TB_PARALLEL_ROWS(n * c * s)                                                                             \
+        for (int64_t ch = 0; ch < c; ch++) {                                                                    \
+            double mu = 0, ss = 0;                                                                              \
+            for (int64_t i = 0; i < n; i++) {                                                                   \
+                const T *xp = x + (i * c + ch) * s;                                                             \
+                _Pragma("omp simd reduction(+ : mu)")                                                           \
+                for (int64_t k = 0; k < s; k++) mu += xp[k];                                                    \
+            }                                                                                                   \
+            mu /= (double)(n * s);                                                                              \
+            for (int64_t i = 0; i < n; i++) {                                                                   \
+                const T *xp = x + (i * c + ch) * s;                                                             \
+                _Pragma("omp simd reduction(+ : ss)")                                                           \
+                for (int64_t k = 0; k < s; k++) ss += ((double)xp[k] - mu) * ((double)xp[k] - mu);              \
+            }                                                                                                   \
+            mean[ch] = (T)mu;                                                                                   \
+            var[ch] = (T)(ss / (double)(n * s));                                                                \
+        }                                                                                                       \
+    }
+
+#define TB_CHANNEL_AFFINE(NAME, T)                                                                             \
+    void NAME(const T *x, const T *scale, const T *shift, T *y, int64_t n, int64_t c, int64_t s) {              \
+        TB_PARALLEL_ROWS(n * c * s)                                                                             \
+        for (int64_t j = 0; j < n * c; j++) {                                                                   \
+            const T *xp = x + j * s;                                                                            \
+            T *yp = y + j * s, a = scale[j % c], b = shift[j % c];                                              \
+            _Pragma("omp simd")                                                                                 \
+            for (int64_t k = 0; k < s; k++) yp[k] = xp[k] * a + b;                                              \
+        }                                                                                                       \
+    }
+
+#define TB_BATCH_NORM_BACKWARD(NAME, T)                                                                        \
+    void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db, int64_t n, \
+              int64_t c, int64_t s) {                                                                           \
+        TB_PARALLEL_ROWS(n * c * s)                                                                             \
+        for (int64_t ch = 0; ch < c; ch++) {                                                                    \
+            T m = mean[ch], rs = rstd[ch];                                                                      \
+            double sg = 0, sgx = 0;                                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                                   \
+                const T *xp = x + (i * c + ch) * s, *gp = g + (i * c + ch) * s;                                 \
+                _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
+                for (int64_t k = 0; k < s; k++) {                                                               \
+                    sg += gp[k];                                                                                \
+                    sgx += gp[k] * ((xp[k] - m) * rs);                                                          \
+                }                                                                                               \
+            }                                                                                                   \
+            dw[ch] = (T)sgx;                                                                                    \
+            db[ch] = (T)sg;                                                                                     \
+            if (!dx) continue;                                                                                  \
+            T wk = w ? w[ch] * rs : rs, a = (T)(sg / (double)(n * s)), b = (T)(sgx / (double)(n * s));          \
+            for (int64_t i = 0; i < n; i++) {                                                                   \
+                const T *xp = x + (i * c + ch) * s, *gp = g + (i * c + ch) * s;                                 \
+                T *dp = dx + (i * c + ch) * s;                                                                  \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t k = 0; k < s; k++) dp[k] = wk * (gp[k] - a - (xp[k] - m) * rs * b);                \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+
+TB_LAYER_NORM(tb_layer_norm_f32, float)
+TB_LAYER_NORM(tb_layer_norm_f64, double)
+TB_LAYER_NORM_BACKWARD(tb_layer_norm_backward_f32, float)
+TB_LAYER_NORM_BACKWARD(tb_layer_norm_backward_f64, double)
+TB_BATCH_NORM_STATS(tb_batch_norm_stats_f32, float)
+TB_BATCH_NORM_STATS(tb_batch_norm_stats_f64, double)
+TB_CHANNEL_AFFINE(tb_channel_affine_f32, float)
+TB_CHANNEL_AFFINE(tb_channel_affine_f64, double)
+TB_BATCH_NORM_BACKWARD(tb_batch_norm_backward_f32, float)
+TB_BATCH_NORM_BACKWARD(tb_batch_norm_backward_f64, double)

@@ -1,0 +1,81 @@
+/* Softmax rows: max, exp and sum in one pass over the shifted row, then a scaling pass; rows in parallel.
+   float32 uses the vectorisable tb_expf; sums are accumulated in the row's type by several lanes. */
+#include "softmax.h"
+
+#include <math.h>
+
+#include "fastexp.h"
+#include "omp_loop.h"
+
+static inline double tb_exp_f64(double x) { return exp(x); }
+
+#define TB_SOFTMAX(NAME, T, EXP, LOG)                                                  \
+    void NAME(const T *x, T *y, int64_t rows, int64_t cols, int take_log) {                 \
+        TB_PARALLEL_ROWS(rows * cols)                                                  \
+        for (int64_t r = 0; r < rows; r++) {                                           \
+            const T *xr = x + r * cols;                                                \
+            T *yr = y + r * cols;                                                      \
+            T m = -INFINITY;                                                           \
+            _Pragma("omp simd reduction(max : m)")                                     \
+            for (int64_t c = 0; c < cols; c++) m = xr[c] > m ? xr[c] : m;              \
+            if (!isfinite(m)) m = 0; /* all -inf or an inf: NaN below, as PyTorch */   \
+            T s = 0;                                                                   \
+            if (take_log) {                                                                 \
+                _Pragma("omp simd reduction(+ : s)")                                   \
+                for (int64_t c = 0; c < cols; c++) s += EXP(xr[c] - m);                \
+                T shift = m + LOG(s);                                                  \
+                _Pragma("omp simd")                                                    \
+                for (int64_t c = 0; c < cols; c++) yr[c] = xr[c] - shift;              \
+            } else {                                                                   \
+                _Pragma("omp simd reduction(+ : s)")                                   \
+                for (int64_t c = 0; c < cols; c++) {                                   \
+                    T e = EXP(xr[c] - m);                                              \
+                    yr[c] = e;                                                         \
+                    s += e;                                                            \
+                }                                                                      \
+                T inv = (T)1 / s;                                                      \
+                if (s == 0 || !isfinite(s)) inv = NAN;                                 \
+                _Pragma("omp simd")                                                    \
+                for (int64_t c = 0; c < cols; c++) yr[c] *= inv;                       \
+            }                                                                          \
+        }                                                                              \
+    }
+
+#define TB_SOFTMAX_BACKWARD(NAME, T, EXP)                                                     \
+    void NAME(const T *y, const T *g, T *dx, int64_t rows, int64_t cols, int take_log) {           \
+        TB_PARALLEL_ROWS(rows * cols)                                                         \
+        for (int64_t r = 0; r < rows; r++) {                                                  \
+            const T *yr = y + r * cols, *gr = g + r * cols;                                   \
+            T *dr = dx + r * cols;                                                            \
+            T s = 0;                                                                          \
+            if (take_log) {                                                                        \
+                _Pragma("omp simd reduction(+ : s)")                                          \
+                for (int64_t c = 0; c < cols; c++) s += gr[c];                                \
+                _Pragma("omp simd")                                                           \
+                for (int64_t c = 0; c < cols; c++) dr[c] = gr[c] - EXP(yr[c]) * s;            \
+            } else {                                                                          \
+                _Pragma("omp simd reduction(+ : s)")                                          \
+                for (int64_t c = 0; c < cols; c++) s += gr[c] * yr[c];                        \
+                _Pragma("omp simd")                                                           \
+                for (int64_t c = 0; c < cols; c++) dr[c] = yr[c] * (gr[c] - s);               \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+#define TB_EXP_SCALE_ROWS(NAME, T, EXP)                                                  \
+    void NAME(const T *logp, const T *scale, T *dx, int64_t rows, int64_t cols) {        \
+        TB_PARALLEL_ROWS(rows * cols)                                                    \
+        for (int64_t r = 0; r < rows; r++) {                                             \
+            const T *lr = logp + r * cols;                                               \
+            T *dr = dx + r * cols, k = scale[r];                                         \
+            _Pragma("omp simd")                                                          \
+            for (int64_t c = 0; c < cols; c++) dr[c] = EXP(lr[c]) * k;                   \
+        }                                                                                \
+    }
+
+TB_SOFTMAX(tb_softmax_f32, float, tb_expf, logf)
+TB_SOFTMAX(tb_softmax_f64, double, tb_exp_f64, log)
+TB_SOFTMAX_BACKWARD(tb_softmax_backward_f32, float, tb_expf)
+TB_SOFTMAX_BACKWARD(tb_softmax_backward_f64, double, tb_exp_f64)
+TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f32, float, tb_expf)
+TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f64, double, tb_exp_f64)

@@ -1,0 +1,21 @@
+/* Fused softmax / log_softmax over the last axis of a row-major rows x cols block, forward and backward.
+   torsh_backend.softmax checks shapes and dtypes first, so these trust their input. */
+#ifndef TORSH_SOFTMAX_H
+#define TORSH_SOFTMAX_H
+
+#include <stdint.h>
+
+/* y = softmax(x) (log_softmax when take_log != 0) row by row; a row whose max is not finite gives NaN like PyTorch. */
+void tb_softmax_f32(const float *x, float *y, int64_t rows, int64_t cols, int take_log);
+void tb_softmax_f64(const double *x, double *y, int64_t rows, int64_t cols, int take_log);
+
+/* dx from the forward's output y and the gradient g: y * (g - sum(g * y)) for softmax,
+   g - exp(y) * sum(g) for log_softmax (take_log != 0). dx may be g. */
+void tb_softmax_backward_f32(const float *y, const float *g, float *dx, int64_t rows, int64_t cols, int take_log);
+void tb_softmax_backward_f64(const double *y, const double *g, double *dx, int64_t rows, int64_t cols, int take_log);
+
+/* Cross entropy's backward before the target term: dx[r, :] = exp(logp[r, :]) * scale[r]. */
+void tb_exp_scale_rows_f32(const float *logp, const float *scale, float *dx, int64_t rows, int64_t cols);
+void tb_exp_scale_rows_f64(const double *logp, const double *scale, double *dx, int64_t rows, int64_t cols);
+
+#endif

@@ -1,0 +1,108 @@
+"""2-D convolution's gather and scatter in C: im2col (windows of x as GEMM columns) and col2im (its adjoint).
+
+The GEMM itself stays with NumPy/BLAS. Layouts: x (N, C, H, W); columns (C*KH*KW, N*OH*OW), row (c, kh, kw) and
+column (n, oh, ow) holding x[n, c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW], zero where that lies outside x.
+Arguments are checked here; float32/float64 run in C (strided x is made contiguous first), other dtypes in NumPy.
+"""
+
+import numpy as np
+from torsh_core.errors import ShapeError, TorshTypeError, TorshValueError
+
+from . import _cdata
+from ._checks import FAST_DTYPES, require_arrays
+from ._native import ffi
+
+
+def _pair(op, name, value, low):
+    """Two ints >= ``low`` from an int or a pair."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+        raise TorshTypeError(f"{op}(): '{name}' must be an int or a pair of ints, got {value!r}")
+    if any(v < low for v in pair):
+        raise TorshValueError(f"{op}(): '{name}' must be at least {low}, got {pair}")
+    return tuple(int(v) for v in pair)
+
+
+def _geometry(op, kernel_size, stride, padding, dilation, output_size):
+    """(KH, KW, SH, SW, PH, PW, DH, DW, OH, OW), each checked."""
+    return (_pair(op, "kernel_size", kernel_size, 1) + _pair(op, "stride", stride, 1)
+            + _pair(op, "padding", padding, 0) + _pair(op, "dilation", dilation, 1)
+            + _pair(op, "output_size", output_size, 0))
+
+
+def _c_geo(geo):
+    return ffi.new("int64_t[]", list(geo))
+
+
+def output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    """(OH, OW) for input (H, W) with symmetric padding (the usual convolution rule)."""
+    op = "output_size"
+    h, w = _pair(op, "size", size, 0)
+    (kh, kw), (sh, sw) = _pair(op, "kernel_size", kernel_size, 1), _pair(op, "stride", stride, 1)
+    (ph, pw), (dh, dw) = _pair(op, "padding", padding, 0), _pair(op, "dilation", dilation, 1)
+    return (max((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, 0), max((w + 2 * pw - dw * (kw - 1) - 1) // sw + 1, 0))
+
+
+def im2col(x, kernel_size, stride, padding, dilation, output_size):
+    """Columns (C*KH*KW, N*OH*OW) of x (N, C, H, W): every window position, zero outside x."""
+    op = "im2col"
+    dtype = require_arrays(op, x=x)
+    if x.ndim != 4:
+        raise ShapeError(f"{op}(): expected x of shape (N, C, H, W), got {x.shape}")
+    geo = _geometry(op, kernel_size, stride, padding, dilation, output_size)
+    n, c, h, w = x.shape
+    kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = geo
+    cols = np.empty((c * kh * kw, n * oh * ow), dtype)
+    if cols.size == 0:
+        return cols
+    if dtype in FAST_DTYPES:
+        x = np.ascontiguousarray(x)
+        _cdata.kernel("im2col", dtype)(_cdata.src(x), n, c, h, w, _c_geo(geo), _cdata.dst(cols))
+        return cols
+    out = cols.reshape(c, kh, kw, n, oh, ow)
+    out[...] = 0
+    for i in range(kh):
+        for j in range(kw):
+            ys, yo = _valid(i * dh - ph, sh, h, oh)
+            xs, xo = _valid(j * dw - pw, sw, w, ow)
+            out[:, i, j, :, yo, xo] = x[:, :, ys, xs].transpose(1, 0, 2, 3)
+    return cols
+
+
+def col2im(cols, input_shape, kernel_size, stride, padding, dilation, output_size):
+    """The adjoint of im2col: x (N, C, H, W) = every column entry added at the position it was gathered from."""
+    op = "col2im"
+    dtype = require_arrays(op, cols=cols)
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 4
+            and all(isinstance(v, (int, np.integer)) and v >= 0 for v in input_shape)):
+        raise TorshValueError(f"{op}(): 'input_shape' must be four non-negative ints (N, C, H, W), got {input_shape!r}")
+    n, c, h, w = (int(v) for v in input_shape)
+    geo = _geometry(op, kernel_size, stride, padding, dilation, output_size)
+    kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = geo
+    if cols.shape != (c * kh * kw, n * oh * ow):
+        raise ShapeError(f"{op}(): expected cols of shape {(c * kh * kw, n * oh * ow)} for input {tuple(input_shape)}, "
+                         f"got {cols.shape}")
+    if dtype in FAST_DTYPES:
+        x = np.empty((n, c, h, w), dtype)
+        if x.size:
+            cols = np.ascontiguousarray(cols)
+            _cdata.kernel("col2im", dtype)(_cdata.src(cols), n, c, h, w, _c_geo(geo), _cdata.dst(x))
+        return x
+    x = np.zeros((n, c, h, w), dtype)
+    src = cols.reshape(c, kh, kw, n, oh, ow)
+    for i in range(kh):
+        for j in range(kw):
+            ys, yo = _valid(i * dh - ph, sh, h, oh)
+            xs, xo = _valid(j * dw - pw, sw, w, ow)
+            x[:, :, ys, xs] += src[:, i, j, :, yo, xo].transpose(1, 0, 2, 3)
+    return x
+
+
+def _valid(off, s, size, out):
+    """Slices of input positions and of output indices o with 0 <= o*s + off < size (tb_span in conv.c)."""
+    lo = 0 if off >= 0 else (-off + s - 1) // s
+    hi = 0 if off >= size else (size - 1 - off) // s + 1
+    lo, hi = min(lo, out), min(hi, out)
+    if hi <= lo:
+        return slice(0, 0), slice(0, 0)
+    return slice(lo * s + off, (hi - 1) * s + off + 1, s), slice(lo, hi)

@@ -1,0 +1,80 @@
+"""Fused softmax / log_softmax along any axis (C over contiguous rows), their backward, and cross entropy's
+exp-scale step; NumPy for dtypes C does not take."""
+
+import numpy as np
+from torsh_core.errors import ShapeError, TorshIndexError
+
+from . import _cdata
+from ._checks import require_arrays
+
+
+def _axis(op, x, axis):
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
+        raise TorshIndexError(f"{op}(): axis {axis} is out of range for an array of {x.ndim} dimensions")
+    return axis % max(x.ndim, 1)
+
+
+def _rows(x, axis):
+    """``x`` with ``axis`` moved last, as a C-contiguous copy only when it is not one already."""
+    return np.ascontiguousarray(np.moveaxis(x, axis, -1))
+
+
+def _numpy_softmax(x, axis, log):
+    if x.size == 0:
+        return np.empty_like(x)
+    m = x.max(axis=axis, keepdims=True)
+    with np.errstate(all="ignore"):
+        z = x - np.where(np.isfinite(m), m, 0)
+        if log:
+            return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        e = np.exp(z)
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1, log=False):
+    """softmax (or log_softmax) of ``x`` along ``axis``; an all -inf slice gives NaN as in PyTorch."""
+    dtype = require_arrays("softmax", x=x)
+    if x.ndim == 0:
+        return np.zeros_like(x) if log else np.ones_like(x)
+    axis = _axis("softmax", x, axis)
+    kernel = _cdata.kernel("softmax", dtype)
+    if kernel is None or x.size == 0:
+        return _numpy_softmax(x, axis, log)
+    rows = _rows(x, axis)
+    out = np.empty_like(rows)
+    kernel(_cdata.src(rows), _cdata.dst(out), rows.size // rows.shape[-1], rows.shape[-1], int(log))
+    return np.moveaxis(out, -1, axis)
+
+
+def softmax_backward(y, g, axis=-1, log=False):
+    """The input gradient of softmax (log_softmax) from its output ``y`` and the output gradient ``g``."""
+    dtype = require_arrays("softmax_backward", y=y, g=g)
+    if y.shape != g.shape:
+        raise ShapeError(f"softmax_backward(): 'g' has shape {g.shape} but the output has shape {y.shape}")
+    if y.ndim == 0:
+        return np.zeros_like(g)
+    axis = _axis("softmax_backward", y, axis)
+    kernel = _cdata.kernel("softmax_backward", dtype)
+    if kernel is None or y.size == 0:
+        if log:
+            return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
+        return y * (g - (g * y).sum(axis=axis, keepdims=True))
+    yr, gr = _rows(y, axis), _rows(g, axis)
+    out = np.empty_like(yr)
+    kernel(_cdata.src(yr), _cdata.src(gr), _cdata.dst(out), yr.size // yr.shape[-1], yr.shape[-1], int(log))
+    return np.moveaxis(out, -1, axis)
+
+
+def exp_scale_rows(logp, scale):
+    """``exp(logp) * scale[:, None]`` for 2-D ``logp`` (cross entropy's backward without its target term)."""
+    dtype = require_arrays("exp_scale_rows", logp=logp, scale=scale)
+    if logp.ndim != 2 or scale.shape != logp.shape[:1]:
+        raise ShapeError(f"exp_scale_rows(): expected a 2-D 'logp' and a 'scale' of its row count, got {logp.shape} "
+                         f"and {scale.shape}")
+    kernel = _cdata.kernel("exp_scale_rows", dtype)
+    if kernel is None or logp.size == 0:
+        return np.exp(logp) * scale[:, None]
+    logp, scale = np.ascontiguousarray(logp), np.ascontiguousarray(scale)
+    out = np.empty_like(logp)
+    kernel(_cdata.src(logp), _cdata.src(scale), _cdata.dst(out), logp.shape[0], logp.shape[1])
+    return out
