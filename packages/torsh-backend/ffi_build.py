@@ -24,7 +24,7 @@ HEADERS = (
     "embedding.h",
     "dropout.h",
 )
-COMPILE_ARGS = ["-std=c99", "-O3", "-fopenmp", "-Wall", "-Wextra"]
+COMPILE_ARGS = ["-std=c99", "-O3", "-fopenmp", "-fno-math-errno", "-Wall", "-Wextra"]
 # TORSH_BACKEND_SANITIZE=address builds with AddressSanitizer (the nox ``asan`` session); unset: a normal build
 SANITIZE = [f"-fsanitize={s}", "-fno-omit-frame-pointer"] if (s := os.environ.get("TORSH_BACKEND_SANITIZE")) else []
 

@@ -21,7 +21,7 @@ def _train(opt_cls, kwargs, dtype):
     rng = np.random.default_rng(0)
     params = [tt.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in ((5, 3), (3,), (257,))]
     opt = opt_cls(params, **kwargs)
-    for step in range(6):
+    for _ in range(6):
         for p in params:
             p.grad = tt.tensor(rng.standard_normal(tuple(p.shape)).astype(dtype))
         opt.step()

@@ -95,5 +95,5 @@ def adam_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, *, lr, b
     maxes = _pointers(dtype, max_exp_avg_sqs) if amsgrad else ffi.NULL
     getattr(lib, f"tb_adam_{_NAMES[dtype][1]}")(
         _pointers(dtype, params), _pointers(dtype, grads, False), _pointers(dtype, exp_avgs),
-        _pointers(dtype, exp_avg_sqs), maxes, _sizes(params), step_sizes, bc2_sqrts, len(params), float(lr), float(beta1), float(beta2), float(eps),
-        float(weight_decay), bool(decoupled), bool(amsgrad), bool(maximize))
+        _pointers(dtype, exp_avg_sqs), maxes, _sizes(params), step_sizes, bc2_sqrts, len(params), float(lr),
+        float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad), bool(maximize))

@@ -12,7 +12,7 @@ from torsh_backend import norm as kernels
 from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
 
 from ._fastpath import fast
-from ._op import check_float, check_param_dtypes, is_grad_enabled, result, wrap, xp_of
+from ._op import check_float, check_param_dtypes, is_grad_enabled, needs_grad, result, wrap, xp_of
 
 
 def _normalize_affine(x, axes, weight, bias, eps):
@@ -41,9 +41,13 @@ def _normalize_affine_backward(node, g):
     need = tuple(e is not None for e in node.next_functions)
     if not is_grad_enabled():
         return _backward_arrays(node, x, weight, g, *need)
-    axes = node.axes  # building a graph of the gradient: statistics as functions of x, all in Tensor ops
+    return _graph_backward(x, weight, g, node.axes, node.eps, node.bias_shape, need)
+
+
+def _graph_backward(x, weight, g, axes, eps, bias_shape, need):
+    """The closed form with the statistics recomputed from x in Tensor ops, so the gradient has a graph too."""
     xc = x - x.mean(axes, keepdim=True)
-    rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps).rsqrt()
+    rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
     xhat = xc * rstd
     gx = gw = gb = None
     if need[0]:
@@ -52,7 +56,7 @@ def _normalize_affine_backward(node, g):
     if need[1]:
         gw = (g * xhat).sum_to_size(tuple(weight.shape))
     if need[2]:
-        gb = g.sum_to_size(node.bias_shape)
+        gb = g.sum_to_size(bias_shape)
     return gx, gw, gb
 
 
@@ -111,24 +115,91 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     (bias, "bias")):
         _check_param(t, c, what, "batch_norm")
     check_param_dtypes(input, running_mean, running_var, weight, bias)
+    if not training and (running_mean is None or running_var is None):
+        raise TorshRuntimeError("running_mean and running_var must be defined in evaluation mode")
+    count = input.numel() // c if c else 0
+    if training and count <= 1:
+        raise TorshValueError(f"Expected more than 1 value per channel when training, got input size "
+                              f"{list(input.shape)}")
+    if fast(input, weight, bias) and eps >= 0 and not needs_grad(running_mean, running_var):
+        if training:
+            out, mean, var = _fused_batch_norm_train(input, weight, bias, eps)
+            _update_running(running_mean, mean, momentum)
+            _update_running(running_var, var * (count / (count - 1)), momentum)
+            return out
+        if fast(input, running_mean, running_var):
+            return _fused_batch_norm_eval(input, running_mean._data, running_var._data, weight, bias, eps)
     w, b = _channel_view(weight, input.ndim), _channel_view(bias, input.ndim)
     if not training:
-        if running_mean is None or running_var is None:
-            raise TorshRuntimeError("running_mean and running_var must be defined in evaluation mode")
         scale = (_channel_view(running_var, input.ndim) + eps).rsqrt()
         out = (input - _channel_view(running_mean, input.ndim)) * scale
         if w is not None:
             out = out * w
         return out + b if b is not None else out
-    count = input.numel() // c
-    if count <= 1:
-        raise TorshValueError(f"Expected more than 1 value per channel when training, got input size "
-                              f"{list(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
     out, mean, var = _normalize_affine(input, axes, w, b, eps)
     _update_running(running_mean, mean.reshape(c), momentum)
     _update_running(running_var, var.reshape(c) * (count / (count - 1)), momentum)
     return out
+
+
+def _folded(rstd, weight, bias, mean):
+    """Per-channel (scale, shift) with (x - mean) * rstd * weight + bias == x * scale + shift, as PyTorch's CPU
+    batch norm applies it."""
+    scale = rstd if weight is None else rstd * weight._data.reshape(-1)
+    shift = -mean * scale
+    if bias is not None:
+        shift += bias._data.reshape(-1)
+    return scale, shift
+
+
+def _fused_batch_norm_train(x, weight, bias, eps):
+    """Training batch norm by the C kernels: (out, batch mean, biased batch variance), mean/rstd kept for backward."""
+    a = x._data
+    mean, var = kernels.batch_norm_stats(a)
+    rstd = 1 / np.sqrt(var + a.dtype.type(eps))
+    y = kernels.channel_affine(a, *_folded(rstd, weight, bias, mean))
+    out = result(y, (x, weight, bias), _fused_batch_norm_backward, "NativeBatchNormBackward0", save=(x, weight),
+                 eps=eps, mean=mean, rstd=rstd, has_bias=bias is not None)
+    return out, mean, var
+
+
+def _fused_batch_norm_backward(node, g):
+    x, weight = node.saved_tensors
+    need = tuple(e is not None for e in node.next_functions)
+    if is_grad_enabled() or not fast(x, g, weight):
+        axes = (0,) + tuple(range(2, x.ndim))
+        bias_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2) if node.has_bias else None
+        gx, gw, gb = _graph_backward(x, _channel_view(weight, x.ndim), g, axes, node.eps, bias_shape, need)
+        return gx, None if gw is None else gw.reshape(-1), None if gb is None else gb.reshape(-1)
+    dx, dw, db = kernels.batch_norm_backward(x._data, g._data, node.mean, node.rstd,
+                                             None if weight is None else weight._data, need[0])
+    return (None if dx is None else wrap(dx), wrap(dw) if need[1] else None, wrap(db) if need[2] else None)
+
+
+def _fused_batch_norm_eval(x, running_mean, running_var, weight, bias, eps):
+    """Evaluation batch norm by the C kernels: one pass of x * scale + shift with the running statistics folded."""
+    a = x._data
+    rstd = 1 / np.sqrt(running_var + a.dtype.type(eps))
+    scale, shift = _folded(rstd, weight, bias, running_mean)
+    return result(kernels.channel_affine(a, scale, shift), (x, weight, bias), _fused_batch_norm_eval_backward,
+                  "NativeBatchNormBackward0", save=(x, weight), mean=running_mean.copy(), rstd=rstd, scale=scale,
+                  has_bias=bias is not None)
+
+
+def _fused_batch_norm_eval_backward(node, g):
+    x, weight = node.saved_tensors
+    need = tuple(e is not None for e in node.next_functions)
+    if is_grad_enabled() or not fast(x, g, weight):
+        view = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        rstd = wrap(node.rstd.reshape(view))
+        gx = g * (rstd if weight is None else rstd * weight.reshape(view)) if need[0] else None
+        gw = (g * ((x - wrap(node.mean.reshape(view))) * rstd)).sum_to_size(view) if need[1] else None
+        gb = g.sum_to_size(view) if need[2] else None
+        return gx, None if gw is None else gw.reshape(-1), None if gb is None else gb.reshape(-1)
+    dx = kernels.channel_affine(g._data, node.scale, np.zeros_like(node.scale)) if need[0] else None
+    _, dw, db = kernels.batch_norm_backward(x._data, g._data, node.mean, node.rstd, None, need_x=False)
+    return (None if dx is None else wrap(dx), wrap(dw) if need[1] else None, wrap(db) if need[2] else None)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,

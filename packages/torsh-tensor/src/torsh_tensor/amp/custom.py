@@ -17,7 +17,7 @@ def _check(device_type):
 
 
 def _cast(value, device_type, dtype):
-    """Floating (not float64) tensors on ``device_type`` inside (nested) args cast to ``dtype``; everything else as is."""
+    """Floating (not float64) tensors on ``device_type`` in (nested) args cast to ``dtype``; the rest as is."""
     if isinstance(value, Tensor):
         eligible = value.is_floating_point() and value.device.type == device_type and value.dtype is not float64
         return value.to(dtype) if eligible else value

@@ -6,8 +6,8 @@ from torsh_core.errors import DeviceError, ShapeError, TorshRuntimeError, TorshT
 from torsh_core.shape import normalize_dim
 
 from .._operands import wrap_result
-from ..amp.policy import cast_inputs
 from .._tensor import Tensor, _wrap, needs_grad
+from ..amp.policy import cast_inputs
 from ._graph import record
 
 __all__ = """
