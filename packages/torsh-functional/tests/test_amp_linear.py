@@ -27,3 +27,23 @@ def test_bilinear_not_cast_on_cpu():
     x = T.ones(2, 3)
     with autocast("cpu"):
         assert bilinear(x, x, T.ones(4, 3, 3), T.ones(4)).dtype is dt.float32
+
+
+def test_conv_keeps_half_precision_dtypes_and_autocasts():
+    """bfloat16/float16 convolutions stay in their dtype (computed in float32, rounded once), as on PyTorch's CPU."""
+    import torsh_functional as F
+    import torsh_tensor as T
+    from torsh_core import bfloat16, float16
+
+    x, w = T.randn(2, 3, 6, 6), T.randn(4, 3, 3, 3)
+    ref = F.conv2d(x, w, padding=1)
+    for half in (bfloat16, float16):
+        out = F.conv2d(x.to(half), w.to(half), padding=1)
+        assert out.dtype is half
+        assert T.allclose(out.float(), ref, rtol=5e-2, atol=1e-1)
+    xg = x.clone().requires_grad_()
+    with T.autocast("cpu"):
+        y = F.conv2d(xg, w, padding=1)
+        assert y.dtype is bfloat16
+    y.float().sum().backward()
+    assert xg.grad.dtype is x.dtype

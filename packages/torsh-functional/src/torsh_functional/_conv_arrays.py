@@ -53,12 +53,19 @@ def _out_columns(xp, y, geo):
     return xp.ascontiguousarray(y.reshape(n, g, o // g, length).transpose(1, 2, 0, 3)).reshape(g, o // g, n * length)
 
 
+def _matmul(xp, a, b):
+    """BLAS matmul; half and bfloat16 (no BLAS kernels) compute in float32 and round once, as PyTorch's CPU does."""
+    if a.dtype in _C_DTYPES:
+        return xp.matmul(a, b)
+    return xp.matmul(a.astype(xp.float32), b.astype(xp.float32)).astype(a.dtype)
+
+
 def conv_out(xp, x, w, geo, cols=None):
     """The convolution (cross-correlation, as in PyTorch); ``cols`` are x's columns if already gathered."""
     n = x.shape[0]
     o, g = w.shape[0], geo.groups
     cols = columns(xp, x, geo) if cols is None else cols
-    y = xp.matmul(w.reshape(g, o // g, -1), cols)  # (G, O/G, N*L)
+    y = _matmul(xp, w.reshape(g, o // g, -1), cols)  # (G, O/G, N*L)
     y = y.reshape(g, o // g, n, prod(geo.out_size)).transpose(2, 0, 1, 3)
     return xp.ascontiguousarray(y).reshape((n, o) + geo.out_size)
 
@@ -68,7 +75,7 @@ def conv_in(xp, y, w, geo):
     n = y.shape[0]
     o, cg = w.shape[:2]
     g, d = geo.groups, len(geo.kernel)
-    cols = xp.matmul(w.reshape(g, o // g, -1).transpose(0, 2, 1), _out_columns(xp, y, geo))  # (G, Cg*K, N*L)
+    cols = _matmul(xp, w.reshape(g, o // g, -1).transpose(0, 2, 1), _out_columns(xp, y, geo))  # (G, Cg*K, N*L)
     c_geo = _c_geometry(xp, cols, geo)
     if c_geo is not None:
         kernel, stride, pad, dilation, out, size = c_geo
@@ -88,5 +95,5 @@ def conv_w(xp, x, y, geo, cols=None):
     o = y.shape[1]
     c = x.shape[1]
     cols = columns(xp, x, geo) if cols is None else cols
-    gw = xp.matmul(_out_columns(xp, y, geo), cols.transpose(0, 2, 1))  # (G, O/G, Cg*K)
+    gw = _matmul(xp, _out_columns(xp, y, geo), cols.transpose(0, 2, 1))  # (G, O/G, Cg*K)
     return gw.reshape((o, c // geo.groups) + geo.kernel)

@@ -6,6 +6,7 @@ any order stay fast: ``_conv`` (forward), ``_conv_input`` (its x-adjoint = trans
 """
 
 from torsh_core.errors import TorshRuntimeError
+from torsh_tensor.amp import cast_inputs
 
 from . import _conv_arrays as K
 from ._op import check_tensor, dtype_name, needs_grad, ntuple, result, xp_of
@@ -121,6 +122,7 @@ def _batched(input, d):
 
 # -- public API -----------------------------------------------------------------------------------------------
 def _convnd(d, name, input, weight, bias, stride, padding, dilation, groups):
+    input, weight, bias = cast_inputs(name, input, weight, bias)
     stride, dilation = _check_common(name, input, weight, bias, d, stride, dilation, groups)
     x = _batched(input, d)
     kernel = tuple(weight.shape[2:])
@@ -164,6 +166,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _conv_transpose_nd(d, name, input, weight, bias, stride, padding, output_padding, groups, dilation):
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    input, weight, bias = cast_inputs(name, input, weight, bias)
     stride, dilation = _check_common(name, input, weight, bias, d, stride, dilation, groups)
     x = _batched(input, d)
     pad = _padding(padding, d, (), stride, dilation)[0]
