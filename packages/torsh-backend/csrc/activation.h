@@ -18,4 +18,7 @@ void tb_silu_f64(const double *x, double *y, int64_t n);
 void tb_silu_backward_f32(const float *x, const float *g, float *dx, int64_t n);
 void tb_silu_backward_f64(const double *x, const double *g, double *dx, int64_t n);
 
+/* y = erf(x) for float32 within 1 ulp of libm (vectorised); y may be x. */
+void tb_fast_erf_f32(const float *x, float *y, int64_t n);
+
 #endif

@@ -7,8 +7,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Inlined even into the AVX2 clones of a kernel (an out-of-line call per element cannot vectorise). */
+#if defined(__GNUC__)
+#define TB_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define TB_ALWAYS_INLINE
+#endif
+
 /* cond ? a : b as a bit blend: with -ftrapping-math GCC will not if-convert a float ?: and so not vectorise it. */
-static inline float tb_select_f32(int cond, float a, float b) {
+TB_ALWAYS_INLINE static inline float tb_select_f32(int cond, float a, float b) {
     int32_t ia, ib, m = -(int32_t)(cond != 0);
     memcpy(&ia, &a, sizeof ia);
     memcpy(&ib, &b, sizeof ib);
@@ -18,7 +25,7 @@ static inline float tb_select_f32(int cond, float a, float b) {
     return out;
 }
 
-static inline float tb_expf(float x) {
+TB_ALWAYS_INLINE static inline float tb_expf(float x) {
     float c = tb_select_f32(x > 88.72f, 88.72f, x);
     c = tb_select_f32(c < -87.3f, -87.3f, c);
     /* n = round(c / ln 2) by the 1.5 * 2^23 trick (no rint call); r = c - n ln 2 in two parts. */

@@ -67,3 +67,19 @@ def test_bad_input_raises():
         A.silu_backward(a, np.ones(3))
     with pytest.raises(ShapeError):
         A.gelu_backward(a, np.ones(4, np.float32))
+
+
+def test_fast_erf_float32_within_one_ulp_of_exact():
+    """Every 9973rd float32 bit pattern of either sign (tails, denormals, inf, nan included) against math.erf."""
+    bits = np.arange(0, 0x7FC00001, 9973, dtype=np.int64).astype(np.uint32)
+    x = bits.view(np.float32)
+    x = np.concatenate([x, -x, np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 1.0, 3.92, 3.95], np.float32)])
+    got = A.fast_erf(x)
+    exact = np.array([math.erf(v) for v in x.astype(np.float64)])
+    finite = ~np.isnan(x)
+    ulp = np.spacing(np.abs(exact[finite].astype(np.float32))).astype(np.float64)
+    assert np.max(np.abs(got[finite] - exact[finite]) / ulp) <= 1.0
+    assert np.isnan(got[~finite]).all()
+    assert np.signbit(A.fast_erf(np.array([-0.0], np.float32)))[0]
+    strided = np.linspace(-4, 4, 41, dtype=np.float32)[::2]
+    np.testing.assert_array_equal(A.fast_erf(strided), A.fast_erf(strided.copy()))

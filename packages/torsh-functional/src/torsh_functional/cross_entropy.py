@@ -9,6 +9,7 @@ so the backward is one pass over the logits with no (N, C) one-hot matrix for in
 import numpy as np
 from torsh_backend import softmax as kernels
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshValueError
+from torsh_tensor.amp import cast_inputs
 
 from . import _reduction
 from ._op import check_tensor, class_index, dtype_name, is_grad_enabled, result, wrap, xp_of
@@ -144,6 +145,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """Cross entropy of logits (N, C, d1, ...) against class indices (N, d1, ...) or class probabilities."""
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
+    input, target, weight = cast_inputs("cross_entropy", input, target, weight)
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
     if not 0.0 <= label_smoothing <= 1.0:
         raise TorshRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -187,6 +189,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log likelihood of log-probabilities (N, C, d1, ...) at class indices (N, d1, ...)."""
     check_tensor(input, "input", "nll_loss")
     check_tensor(target, "target", "nll_loss")
+    input, target, weight = cast_inputs("nll_loss", input, target, weight)
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
     if input.ndim == 0:
         raise TorshValueError("Expected 1 or more dimensions (got 0)")

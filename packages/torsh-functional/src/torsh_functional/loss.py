@@ -3,6 +3,7 @@
 (The fused classification losses live in cross_entropy.py.)
 """
 
+import functools
 import math
 import warnings
 
@@ -10,12 +11,23 @@ import torsh_tensor
 from torsh_core import dtypes
 from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRuntimeError, TorshValueError
 from torsh_core.shape import broadcast_shapes
+from torsh_tensor.amp import cast_inputs
 
 from . import _reduction
 from ._op import check_tensor
 from .activation import logsigmoid
 from .distance import pairwise_distance
 
+
+def _float32_under_autocast(fn):
+    """Losses run in float32 under autocast (PyTorch's op lists); one attribute read when autocast is off."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*cast_inputs(name, *args), **kwargs)
+
+    return wrapper
 
 def _size_warning(input, target):
     if tuple(target.shape) != tuple(input.shape):
@@ -41,12 +53,14 @@ def _pointwise_loss(input, target, elementwise, reduction, weight, name, weighte
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error."""
     return _pointwise_loss(input, target, lambda d: d.abs(), _reduction.legacy(size_average, reduce, reduction),
                            weight, "l1_loss")
 
 
+@_float32_under_autocast
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error."""
     return _pointwise_loss(input, target, lambda d: d * d, _reduction.legacy(size_average, reduce, reduction),
@@ -59,6 +73,7 @@ def _smooth(d, beta):
     return torsh_tensor.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
 
 
+@_float32_under_autocast
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """L1 loss with a quadratic zone of width ``beta`` around zero."""
     if beta < 0:
@@ -68,6 +83,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                            "smooth_l1_loss")
 
 
+@_float32_under_autocast
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Quadratic inside |d| < delta, linear (slope delta) outside: delta * smooth_l1 with beta = delta."""
     if delta <= 0:
@@ -80,6 +96,7 @@ def _expand_weight(weight, target):
     return None if weight is None else weight.expand(broadcast_shapes(tuple(weight.shape), tuple(target.shape)))
 
 
+@_float32_under_autocast
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)) for probabilities x, logs clamped at -100 as in PyTorch."""
     check_tensor(input, "input", "binary_cross_entropy")
@@ -99,6 +116,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid + binary cross entropy in one stable formula: (1 - t) x - (1 + (pw - 1) t) logsigmoid(x)."""
@@ -120,6 +138,7 @@ def _xlogx(t):
     return torsh_tensor.where(positive, t * torsh_tensor.where(positive, t, 1.0).log(), 0.0)
 
 
+@_float32_under_autocast
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise: target (log target - input); input holds log-probabilities."""
     check_tensor(input, "input", "kl_div")
@@ -136,6 +155,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     """Poisson negative log likelihood of ``target`` counts with rate exp(input) (or input)."""
@@ -170,6 +190,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """max(0, -target * (input1 - input2) + margin)."""
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
@@ -179,6 +200,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduction.apply((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@_float32_under_autocast
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """input where target is 1, max(0, margin - input) where target is -1."""
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
@@ -188,12 +210,14 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input))."""
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
     return _reduction.apply(-logsigmoid(target * input), reduction)
 
 
+@_float32_under_autocast
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))
@@ -215,6 +239,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)) with p-norm distances (and the distance swap of Balntas et al.)."""
@@ -256,6 +281,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduction.apply(loss, reduction)
 
 
+@_float32_under_autocast
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Multi-class hinge loss: sum over j != y of max(0, margin - x_y + x_j)^p / C."""
     reduction = _reduction.check(_reduction.legacy(size_average, reduce, reduction))

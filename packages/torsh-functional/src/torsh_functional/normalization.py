@@ -10,6 +10,7 @@ import numpy as np
 from torsh_autograd.grad_mode import no_grad
 from torsh_backend import norm as kernels
 from torsh_core.errors import TorshRuntimeError, TorshTypeError, TorshValueError
+from torsh_tensor.amp import cast_inputs
 
 from ._fastpath import fast
 from ._op import check_float, check_param_dtypes, is_grad_enabled, needs_grad, result, wrap, xp_of
@@ -238,6 +239,7 @@ def _shape_arg(normalized_shape, name):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalise over the trailing ``normalized_shape`` dims of each sample."""
     check_float(input, "layer_norm")
+    input, weight, bias = cast_inputs("layer_norm", input, weight, bias)
     shape = _shape_arg(normalized_shape, "layer_norm")
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -293,6 +295,7 @@ def _rms_graph_backward(node, x, weight, g, need):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Normalise each sample over groups of channels (and all spatial dims)."""
     check_float(input, "group_norm")
+    input, weight, bias = cast_inputs("group_norm", input, weight, bias)
     if input.ndim < 2:
         raise TorshRuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]

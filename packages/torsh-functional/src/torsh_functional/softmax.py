@@ -7,6 +7,7 @@ import torsh_tensor
 from torsh_backend import softmax as kernels
 from torsh_core.errors import TorshNotImplementedError
 from torsh_core.shape import normalize_dim
+from torsh_tensor.amp import cast_inputs
 
 from ._fastpath import fast
 from ._op import check_tensor, dtype_name, is_grad_enabled, result, save_output, saved_output, wrap, xp_of
@@ -23,6 +24,8 @@ def _prepare(input, dim, dtype, stacklevel, name):
     check_tensor(input, "input", name)
     if dtype is not None:
         input = input.to(dtype)
+    else:
+        (input,) = cast_inputs(name, input)
     if not input.is_floating_point():
         raise TorshNotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{dtype_name(input)}\'')
     if dim is None:
@@ -96,7 +99,7 @@ def _softmax_0d(input, log):
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x)."""
-    input, d = _prepare(input, dim, dtype, _stacklevel, "softmax")
+    input, d = _prepare(input, dim, dtype, _stacklevel, "softmin")
     return softmax(-input, d)
 
 

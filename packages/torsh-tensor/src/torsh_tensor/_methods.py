@@ -122,14 +122,8 @@ def bind():
     Tensor.polygamma_ = _polygamma_
 
     T = Tensor
-    T.__add__ = _binary_or_notimpl(arith.add)
-    T.__radd__ = _reflected(arith.add)
-    T.__sub__ = _binary_or_notimpl(arith.sub)
-    T.__rsub__ = _reflected(arith.sub)
-    T.__mul__ = _binary_or_notimpl(arith.mul)
-    T.__rmul__ = _reflected(arith.mul)
-    T.__truediv__ = _binary_or_notimpl(arith.div)
-    T.__rtruediv__ = _reflected(arith.div)
+    for name, method in arith.OPERATORS.items():
+        setattr(T, name, method)
     T.__floordiv__ = _binary_or_notimpl(arith.floor_divide)
     T.__rfloordiv__ = _reflected(arith.floor_divide)
     T.__mod__ = _binary_or_notimpl(arith.remainder)

@@ -3,12 +3,14 @@
 Gradients are summed back to each operand's shape and cast to its dtype by ``_graph.record``.
 """
 
+import operator
+
 import numpy as np
 from torsh_core.errors import TorshRuntimeError
 from torsh_core.shape import broadcast_shapes
 
 from .._operands import binary_arrays, float_array, wrap_result
-from .._tensor import Tensor, _grad_state, _wrap, needs_grad
+from .._tensor import Tensor, _grad_state, _wrap, ndarray, needs_grad
 from ._graph import record
 
 __all__ = """
@@ -122,6 +124,72 @@ def _check_alpha(a, b, alpha):
 def _check_int_divisor(a, b):
     if _is_int(a, b) and np.any(np.asarray(b) == 0):
         raise TorshRuntimeError("ZeroDivisionError")
+
+
+# operators (a + b, 2 * a, ...) ---------------------------------------------------------------------------------
+_new = object.__new__
+_FLOATS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
+
+
+def _operator(op, slow, backward, name, save=False, alpha=False, reflected=False):
+    """``Tensor.__add__`` and friends in one frame: a float CPU array with a tensor of its very dtype or a Python
+    float/int goes straight to NumPy's ``op`` (the result ``slow`` would give: no promotion happens); anything else
+    calls ``slow``; operands no op accepts give NotImplemented, so that Python tries the other operand's method."""
+
+    def method(self, other):
+        a = self._data
+        if type(a) is ndarray and a.dtype in _FLOATS:
+            is_tensor = isinstance(other, Tensor)
+            b = other._data if is_tensor else other
+            if type(b) is ndarray and b.dtype is a.dtype if is_tensor else type(b) is float or type(b) is int:
+                quiet = _quiet_states.get(_fp_state.get())
+                if quiet is not None:
+                    token = _fp_state.set(quiet)
+                    try:
+                        r = op(b, a) if reflected else op(a, b)
+                    except ValueError:  # shapes that do not broadcast: the slow path raises PyTorch's error
+                        r = None
+                    finally:
+                        _fp_state.reset(token)
+                    if r is not None:
+                        out = _new(Tensor)
+                        out._data = r if type(r) is ndarray else np.asarray(r)
+                        out._version = [0]
+                        if _grad_state.enabled and (self._rg or is_tensor and other._rg):
+                            _record_operator(out, backward, (other, self) if reflected else (self, other), name,
+                                             save, alpha)
+                        return out
+        if reflected:
+            return slow(other, self)
+        if not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "__array__"):
+            return NotImplemented
+        return slow(self, other)
+
+    method.__name__ = f"__{'r' if reflected else ''}{slow.__name__.replace('div', 'truediv')}__"
+    return method if _fp_state is not None else _operator_without_fast_path(slow, reflected)
+
+
+def _record_operator(out, backward, args, name, save, alpha):
+    """The graph node the full op (add, mul, ...) would record."""
+    node = record(out, backward, args, name)
+    if alpha:
+        node.alpha = 1
+    if save:
+        node.operands = args
+        node.save_for_backward(*(v if isinstance(v, Tensor) else None for v in args))
+
+
+def _operator_without_fast_path(slow, reflected):
+    """Older NumPy (no error-state context variable): every operator goes through the full op."""
+
+    def method(self, other):
+        if reflected:
+            return slow(other, self)
+        if not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "__array__"):
+            return NotImplemented
+        return slow(self, other)
+
+    return method
 
 
 # add / sub --------------------------------------------------------------------------------------------------
@@ -454,3 +522,16 @@ def _copysign_backward(node, g):
     x, y = _saved(node)
     gx = g * (x.copysign(y) / x).masked_fill(x == 0, 0) if _wants(node, 0) else None
     return gx, (g * 0 if _wants(node, 1) else None)
+
+
+# the Tensor methods behind + - * / (bound by _methods.bind)
+OPERATORS = {
+    f"__{r}{dunder}__": _operator(op, slow, backward, name, save=save, alpha=alpha, reflected=bool(r))
+    for dunder, op, slow, backward, name, save, alpha in (
+        ("add", operator.add, add, _add_backward, "AddBackward0", False, True),
+        ("sub", operator.sub, sub, _sub_backward, "SubBackward0", False, True),
+        ("mul", operator.mul, mul, _mul_backward, "MulBackward0", True, False),
+        ("truediv", operator.truediv, div, _div_backward, "DivBackward0", True, False),
+    )
+    for r in ("", "r")
+}
