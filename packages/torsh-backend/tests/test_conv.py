@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torsh_backend import conv as K
-from torsh_core.errors import ShapeError, TorshTypeError, TorshValueError
+from torsh_core.errors import DTypeError, ShapeError, TorshTypeError, TorshValueError
 
 FAST = (np.float32, np.float64)
 # (N, C, H, W), kernel, stride, padding, dilation
@@ -106,3 +108,131 @@ def test_bad_arguments_raise():
         K.col2im(np.ones((4, 9)), (1, -1, 4, 4), 2, 1, 0, 1, (3, 3))
     with pytest.raises(TorshTypeError, match="object"):
         K.im2col(np.ones((1, 1, 2, 2), dtype=object), 1, 1, 0, 1, (2, 2))
+
+
+# -- fused conv2d kernels (groups 1): forward, weight gradient and input gradient against im2col + a NumPy matmul --
+def ref_conv(x, weight, bias, stride, padding, dilation, out):
+    n, o = x.shape[0], weight.shape[0]
+    cols = ref_im2col(x.astype(np.float64), weight.shape[2:], stride, padding, dilation, out)
+    y = (weight.reshape(o, -1).astype(np.float64) @ cols).reshape((o, n) + out).transpose(1, 0, 2, 3)
+    return y if bias is None else y + bias.reshape(1, -1, 1, 1), cols
+
+
+def _close(got, want, scale, dtype):
+    """Equal up to rounding: float32 sums are allowed an error of a few ulps of the sum of |terms| (``scale``)."""
+    eps = 1e-6 if dtype is np.float32 else 1e-14
+    np.testing.assert_allclose(got, want, rtol=0, atol=float(np.max(scale, initial=0.0)) * eps * 10)
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("shape, kernel, stride, padding, dilation", CASES)
+@pytest.mark.parametrize("out_channels", [1, 6, 19])
+def test_fused_conv2d_matches_reference(shape, kernel, stride, padding, dilation, out_channels, dtype, random):
+    x = random(shape, dtype)
+    weight = random((out_channels, shape[1]) + kernel, dtype, 1)
+    bias = random((out_channels,), dtype, 2) if out_channels != 6 else None
+    out = K.output_size(shape[2:], kernel, stride, padding, dilation)
+    y = K.conv2d_forward(x, weight, bias, stride, padding, dilation)
+    want, cols = ref_conv(x, weight, bias, stride, padding, dilation, out)
+    assert y.shape == want.shape and y.dtype == dtype
+    _close(y, want, ref_conv(np.abs(x), np.abs(weight), None, stride, padding, dilation, out)[0] + 1, dtype)
+    g = random(y.shape, dtype, 3)
+    g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(out_channels, -1).astype(np.float64)
+    gw = K.conv2d_backward_weight(g, x, kernel, stride, padding, dilation)
+    assert gw.shape == weight.shape and gw.dtype == dtype
+    _close(gw, (g2 @ cols.T).reshape(weight.shape), np.abs(g2) @ np.abs(cols.T), dtype)
+    gx = K.conv2d_backward_input(g, weight, shape, stride, padding, dilation)
+    assert gx.shape == shape and gx.dtype == dtype
+    w2 = weight.reshape(out_channels, -1).T.astype(np.float64)
+    back = K.col2im(w2 @ g2, shape, kernel, stride, padding, dilation, out)
+    _close(gx, back, K.col2im(np.abs(w2) @ np.abs(g2), shape, kernel, stride, padding, dilation, out), dtype)
+
+
+def test_fused_conv2d_takes_strided_operands_and_larger_outputs(random):
+    base = random((3, 4, 11, 13), np.float64)
+    x = base[::2, ::-1, 1::2, ::2]
+    weight = random((5, 4, 6, 3), np.float64, 1)[:, :, ::2]
+    out = (7, 9)  # past the usual (3, 5): windows beyond the input read zeros
+    y = K.conv2d_forward(x, weight, None, 1, 1, 1, out)
+    np.testing.assert_allclose(y, ref_conv(x, weight, None, (1, 1), (1, 1), (1, 1), out)[0], rtol=1e-12, atol=1e-12)
+    g = random((2, 5) + out, np.float64, 2)[:, :, ::-1]
+    np.testing.assert_allclose(K.conv2d_backward_weight(g, x, (3, 3), 1, 1, 1, out),
+                               K.conv2d_backward_weight(g.copy(), x.copy(), (3, 3), 1, 1, 1, out), rtol=1e-14)
+    np.testing.assert_allclose(K.conv2d_backward_input(g, weight, x.shape, 1, 1, 1, out),
+                               K.conv2d_backward_input(g.copy(), weight.copy(), x.shape, 1, 1, 1, out), rtol=1e-14)
+
+
+def test_fused_conv2d_same_result_on_one_thread(random):
+    from torsh_backend import cpu_kernels
+
+    x, weight = random((8, 3, 40, 40), np.float32), random((7, 3, 3, 3), np.float32, 1)
+    g = random((8, 7, 38, 38), np.float32, 2)
+    many = (K.conv2d_forward(x, weight, None, 1, 0, 1), K.conv2d_backward_weight(g, x, 3, 1, 0, 1),
+            K.conv2d_backward_input(g, weight, x.shape, 1, 0, 1))
+    before = cpu_kernels.get_num_threads()
+    cpu_kernels.set_num_threads(1)
+    try:
+        one = (K.conv2d_forward(x, weight, None, 1, 0, 1), K.conv2d_backward_weight(g, x, 3, 1, 0, 1),
+               K.conv2d_backward_input(g, weight, x.shape, 1, 0, 1))
+    finally:
+        cpu_kernels.set_num_threads(before)
+    np.testing.assert_array_equal(many[0], one[0])
+    np.testing.assert_allclose(many[1], one[1], rtol=1e-5)
+    np.testing.assert_array_equal(many[2], one[2])
+
+
+def test_fused_conv2d_empty_sizes_give_zeros_or_bias():
+    x, weight, bias = np.ones((2, 0, 5, 5), np.float32), np.ones((3, 0, 2, 2), np.float32), np.arange(3.0, dtype="f4")
+    np.testing.assert_array_equal(K.conv2d_forward(x, weight, bias, 1, 0, 1), np.broadcast_to(
+        bias.reshape(1, 3, 1, 1), (2, 3, 4, 4)))
+    assert K.conv2d_backward_weight(np.ones((2, 3, 4, 4), np.float32), x, 2, 1, 0, 1).shape == (3, 0, 2, 2)
+    assert K.conv2d_backward_input(np.ones((0, 3, 4, 4)), np.ones((3, 1, 2, 2)), (0, 1, 5, 5), 1, 0, 1).shape == (
+        0, 1, 5, 5)
+
+
+def test_fused_conv2d_bad_arguments_raise():
+    x, weight = np.ones((1, 2, 5, 5)), np.ones((3, 2, 2, 2))
+    with pytest.raises(DTypeError, match="float32 and float64"):
+        K.conv2d_forward(x.astype(np.float16), weight.astype(np.float16), None, 1, 0, 1)
+    with pytest.raises(DTypeError, match="dtype"):
+        K.conv2d_forward(x, weight.astype(np.float32), None, 1, 0, 1)
+    with pytest.raises(ShapeError, match="expected x"):
+        K.conv2d_forward(x, np.ones((3, 1, 2, 2)), None, 1, 0, 1)
+    with pytest.raises(ShapeError, match="bias"):
+        K.conv2d_forward(x, weight, np.ones(2), 1, 0, 1)
+    with pytest.raises(TorshValueError, match="stride"):
+        K.conv2d_forward(x, weight, None, 0, 0, 1)
+    with pytest.raises(ShapeError, match="'g'"):
+        K.conv2d_backward_weight(np.ones((1, 3, 3, 3)), x, 2, 1, 0, 1)
+    with pytest.raises(ShapeError, match="'g'"):
+        K.conv2d_backward_input(np.ones((1, 3, 3, 3)), weight, x.shape, 1, 0, 1)
+    with pytest.raises(ShapeError, match="weight"):
+        K.conv2d_backward_input(np.ones((1, 3, 4, 4)), weight, (1, 3, 5, 5), 1, 0, 1)
+    with pytest.raises(TorshValueError, match="input_shape"):
+        K.conv2d_backward_input(np.ones((1, 3, 4, 4)), weight, (1, 2, 5), 1, 0, 1)
+    with pytest.raises(TorshTypeError, match="numpy.ndarray"):
+        K.conv2d_backward_weight([1.0], x, 2, 1, 0, 1)
+
+
+@settings(max_examples=30, deadline=None, database=None)
+@given(n=st.sampled_from([0, 1, 3]), c=st.integers(1, 4), o=st.integers(1, 9), h=st.integers(1, 9),
+       w=st.integers(1, 9), k=st.tuples(st.integers(1, 4), st.integers(1, 4)), s=st.tuples(st.integers(1, 3),
+       st.integers(1, 3)), p=st.tuples(st.integers(0, 2), st.integers(0, 2)), d=st.tuples(st.integers(1, 2),
+       st.integers(1, 2)), dtype=st.sampled_from(FAST), flip=st.booleans(), with_bias=st.booleans())
+def test_fused_conv2d_fuzz_against_reference(n, c, o, h, w, k, s, p, d, dtype, flip, with_bias):
+    out = K.output_size((h, w), k, s, p, d)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    x = np.ascontiguousarray(x[:, :, :, ::-1])[:, :, :, ::-1] if flip else x  # a reversed (strided) layout
+    weight = rng.standard_normal((o, c) + k).astype(dtype)
+    bias = rng.standard_normal(o).astype(dtype) if with_bias else None
+    y = K.conv2d_forward(x, weight, bias, s, p, d)
+    want, cols = ref_conv(x, weight, bias, s, p, d, out)
+    _close(y, want, ref_conv(np.abs(x), np.abs(weight), None, s, p, d, out)[0] + 1, dtype)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1).astype(np.float64)
+    _close(K.conv2d_backward_weight(g, x, k, s, p, d), (g2 @ cols.T).reshape(weight.shape),
+           np.abs(g2) @ np.abs(cols.T), dtype)
+    w2 = weight.reshape(o, -1).T.astype(np.float64)
+    _close(K.conv2d_backward_input(g, weight, x.shape, s, p, d), K.col2im(w2 @ g2, x.shape, k, s, p, d, out),
+           K.col2im(np.abs(w2) @ np.abs(g2), x.shape, k, s, p, d, out), dtype)

@@ -1,12 +1,14 @@
-"""2-D convolution's gather and scatter in C: im2col (windows of x as GEMM columns) and col2im (its adjoint).
+"""2-D convolution in C: im2col (windows of x as GEMM columns), col2im (its adjoint) and fused per-image kernels.
 
-The GEMM itself stays with NumPy/BLAS. Layouts: x (N, C, H, W); columns (C*KH*KW, N*OH*OW), row (c, kh, kw) and
-column (n, oh, ow) holding x[n, c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW], zero where that lies outside x.
-Arguments are checked here; float32/float64 run in C (strided x is made contiguous first), other dtypes in NumPy.
+im2col/col2im leave the GEMM to NumPy/BLAS. Layouts: x (N, C, H, W); columns (C*KH*KW, N*OH*OW), row (c, kh, kw)
+and column (n, oh, ow) holding x[n, c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW], zero where that lies outside x;
+float32/float64 run in C (strided x is made contiguous first), other dtypes in NumPy. conv2d_forward,
+conv2d_backward_weight and conv2d_backward_input (groups 1, float32/float64 only) gather one image's columns at a
+time and multiply them while they are in cache. Arguments are checked here.
 """
 
 import numpy as np
-from torsh_core.errors import ShapeError, TorshTypeError, TorshValueError
+from torsh_core.errors import DTypeError, ShapeError, TorshTypeError, TorshValueError
 
 from . import _cdata
 from ._checks import FAST_DTYPES, require_arrays
@@ -106,3 +108,100 @@ def _valid(off, s, size, out):
     if hi <= lo:
         return slice(0, 0), slice(0, 0)
     return slice(lo * s + off, (hi - 1) * s + off + 1, s), slice(lo, hi)
+
+
+def _fast_only(op, **arrays):
+    """The shared float32/float64 dtype of ``arrays`` (the fused kernels have no NumPy fallback)."""
+    dtype = require_arrays(op, **arrays)
+    if dtype not in FAST_DTYPES:
+        raise DTypeError(f"{op}(): only float32 and float64 are supported, got {dtype}")
+    return dtype
+
+
+def _shape(op, name, arr, shape):
+    if arr.shape != tuple(shape):
+        raise ShapeError(f"{op}(): expected '{name}' of shape {tuple(shape)}, got {arr.shape}")
+
+
+def _status(op, code):
+    if code != 0:
+        raise MemoryError(f"{op}(): out of memory for the per-thread scratch buffers")
+
+
+def _conv_shapes(op, x, weight):
+    """(n, c, h, w, o, kh, kw) of x (N, C, H, W) and weight (O, C, KH, KW)."""
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ShapeError(f"{op}(): expected x (N, C, H, W) and weight (O, C, KH, KW), got {x.shape} and {weight.shape}")
+    return x.shape + (weight.shape[0],) + weight.shape[2:]
+
+
+def _out(op, h, w, kh, kw, stride, padding, dilation, out):
+    """The checked geometry, the output size by default given by the usual convolution rule."""
+    out = output_size((h, w), (kh, kw), stride, padding, dilation) if out is None else out
+    return _geometry(op, (kh, kw), stride, padding, dilation, out)
+
+
+def conv2d_forward(x, weight, bias, stride, padding, dilation, output_size=None):
+    """y (N, O, OH, OW) of x (N, C, H, W), weight (O, C, KH, KW) and bias (O,) or None; groups 1.
+
+    ``output_size`` (OH, OW) defaults to the usual rule; a larger one reads zeros past the input, as in im2col."""
+    op = "conv2d_forward"
+    arrays = dict(x=x, weight=weight) if bias is None else dict(x=x, weight=weight, bias=bias)
+    dtype = _fast_only(op, **arrays)
+    n, c, h, w, o, kh, kw = _conv_shapes(op, x, weight)
+    if bias is not None:
+        _shape(op, "bias", bias, (o,))
+    geo = _out(op, h, w, kh, kw, stride, padding, dilation, output_size)
+    y = np.empty((n, o) + geo[8:], dtype)
+    if y.size == 0 or c == 0:
+        y[...] = 0 if bias is None else bias.reshape(1, o, 1, 1)
+        return y
+    x, wt = np.ascontiguousarray(x), np.ascontiguousarray(weight)
+    b = ffi.NULL if bias is None else _cdata.src(np.ascontiguousarray(bias))
+    _status(op, _cdata.kernel(op, dtype)(_cdata.src(x), n, c, h, w, _c_geo(geo), _cdata.src(wt), o, b,
+                                         _cdata.dst(y)))
+    return y
+
+
+def conv2d_backward_weight(g, x, kernel_size, stride, padding, dilation, output_size=None):
+    """Weight gradient (O, C, KH, KW) of conv2d_forward: the sum over images of g[n] (O, L) @ columns(x[n])^T."""
+    op = "conv2d_backward_weight"
+    dtype = _fast_only(op, g=g, x=x)
+    if x.ndim != 4 or g.ndim != 4 or g.shape[0] != x.shape[0]:
+        raise ShapeError(f"{op}(): expected g (N, O, OH, OW) and x (N, C, H, W), got {g.shape} and {x.shape}")
+    n, c, h, w = x.shape
+    o = g.shape[1]
+    kh, kw = _pair(op, "kernel_size", kernel_size, 1)
+    geo = _out(op, h, w, kh, kw, stride, padding, dilation, output_size)
+    _shape(op, "g", g, (n, o) + geo[8:])
+    gw = np.empty((o, c, kh, kw), dtype)
+    if g.size == 0 or gw.size == 0:
+        gw[...] = 0
+        return gw
+    g, x = np.ascontiguousarray(g), np.ascontiguousarray(x)
+    _status(op, _cdata.kernel(op, dtype)(_cdata.src(g), _cdata.src(x), n, c, h, w, _c_geo(geo), o, _cdata.dst(gw)))
+    return gw
+
+
+def conv2d_backward_input(g, weight, input_shape, stride, padding, dilation, output_size=None):
+    """Input gradient (N, C, H, W) of conv2d_forward: col2im of weight^T @ g[n] for every image."""
+    op = "conv2d_backward_input"
+    dtype = _fast_only(op, g=g, weight=weight)
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 4
+            and all(isinstance(v, (int, np.integer)) and v >= 0 for v in input_shape)):
+        raise TorshValueError(f"{op}(): 'input_shape' must be four non-negative ints (N, C, H, W), got {input_shape!r}")
+    n, c, h, w = (int(v) for v in input_shape)
+    if weight.ndim != 4 or weight.shape[1] != c:
+        raise ShapeError(f"{op}(): expected weight (O, {c}, KH, KW), got {weight.shape}")
+    o, _, kh, kw = weight.shape
+    geo = _out(op, h, w, kh, kw, stride, padding, dilation, output_size)
+    _shape(op, "g", g, (n, o) + geo[8:])
+    dx = np.empty((n, c, h, w), dtype)
+    if dx.size == 0 or g.size == 0:
+        dx[...] = 0
+        return dx
+    wt_t = np.ascontiguousarray(weight.reshape(o, -1).T)
+    g = np.ascontiguousarray(g)
+    _status(op, _cdata.kernel(op, dtype)(_cdata.src(g), _cdata.src(wt_t), o, n, c, h, w, _c_geo(geo),
+                                         _cdata.dst(dx)))
+    return dx

@@ -7,7 +7,8 @@ For x (N, C, *in), w (O, C/G, *k) and y (N, O, *out):
 Patches are laid out as columns (G, C/G*K, N*L) with the batch folded in, so every product is one gemm per group,
 the gather copies runs of whole output rows, and the input gradient scatters the columns back with one strided
 add per kernel offset. 1-D and 2-D float32/float64 arrays on the CPU gather and scatter in torsh-backend's C
-im2col/col2im instead (a 1-D convolution is a 2-D one of height 1).
+im2col/col2im instead (a 1-D convolution is a 2-D one of height 1), and with groups 1 skip the batched columns
+altogether: torsh-backend's fused conv2d kernels gather one image at a time and multiply it while it is in cache.
 """
 
 from math import prod
@@ -28,7 +29,29 @@ def _c_geometry(xp, x, geo):
     return tuple((one,) * (2 - d) + tuple(t) for t, one in ((geo.kernel, 1), (geo.stride, 1), (geo.pad_lo, 0),
                                                             (geo.dilation, 1), (geo.out_size, 1), (geo.in_size, 1)))
 
-__all__ = ["Geometry", "columns", "conv_in", "conv_out", "conv_w"]
+
+def _fused_geometry(xp, x, geo):
+    """_c_geometry when torsh-backend's fused conv2d kernels take ``x`` (groups 1), else None."""
+    return _c_geometry(xp, x, geo) if geo.groups == 1 else None
+
+
+__all__ = ["Geometry", "columns", "conv_in", "conv_out", "conv_w", "forward"]
+
+
+def forward(xp, x, w, b, geo, keep_columns):
+    """(the convolution plus bias ``b`` (or None), x's columns for conv_w when ``keep_columns``, else None)."""
+    n, o = x.shape[0], w.shape[0]
+    fused = _fused_geometry(xp, x, geo)
+    if fused is not None:
+        kernel, stride, pad, dilation, out, size = fused
+        y = ckernels.conv2d_forward(x.reshape(x.shape[:2] + size), w.reshape(w.shape[:2] + kernel), b, stride, pad,
+                                    dilation, out)
+        return y.reshape((n, o) + geo.out_size), None
+    cols = columns(xp, x, geo)
+    y = conv_out(xp, x, w, geo, cols)
+    if b is not None:
+        y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y, cols if keep_columns else None
 
 
 def columns(xp, x, geo):
@@ -75,6 +98,12 @@ def conv_in(xp, y, w, geo):
     n = y.shape[0]
     o, cg = w.shape[:2]
     g, d = geo.groups, len(geo.kernel)
+    fused = _fused_geometry(xp, y, geo)
+    if fused is not None:
+        kernel, stride, pad, dilation, out, size = fused
+        x = ckernels.conv2d_backward_input(y.reshape((n, o) + out), w.reshape((o, cg) + kernel), (n, cg) + size,
+                                           stride, pad, dilation, out)
+        return x.reshape((n, cg) + geo.in_size)
     cols = _matmul(xp, w.reshape(g, o // g, -1).transpose(0, 2, 1), _out_columns(xp, y, geo))  # (G, Cg*K, N*L)
     c_geo = _c_geometry(xp, cols, geo)
     if c_geo is not None:
@@ -94,6 +123,13 @@ def conv_w(xp, x, y, geo, cols=None):
     """The adjoint of conv_out in w: correlate the input patches (``cols`` if already gathered) with ``y``."""
     o = y.shape[1]
     c = x.shape[1]
+    fused = _fused_geometry(xp, x, geo) if cols is None else None
+    if fused is not None:
+        kernel, stride, pad, dilation, out, size = fused
+        n = x.shape[0]
+        gw = ckernels.conv2d_backward_weight(y.reshape((n, o) + out), x.reshape((n, c) + size), kernel, stride, pad,
+                                             dilation, out)
+        return gw.reshape((o, c) + geo.kernel)
     cols = columns(xp, x, geo) if cols is None else cols
     gw = _matmul(xp, _out_columns(xp, y, geo), cols.transpose(0, 2, 1))  # (G, O/G, Cg*K)
     return gw.reshape((o, c // geo.groups) + geo.kernel)

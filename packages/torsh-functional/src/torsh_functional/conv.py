@@ -24,11 +24,9 @@ def _add_bias(arr, b):
 
 
 def _conv(x, w, b, geo):
-    xp = xp_of(x)
-    cols = K.columns(xp, x._data, geo)
-    y = _add_bias(K.conv_out(xp, x._data, w._data, geo, cols), b)
-    keep = cols if needs_grad(w) else None  # the weight gradient reuses the gathered patches
-    return result(y, (x, w, b), _conv_backward, "ConvolutionBackward0", save=(x, w), geo=geo, cols=keep)
+    # the weight gradient reuses the gathered patches (None where the fused C kernels gather again per image)
+    y, cols = K.forward(xp_of(x), x._data, w._data, None if b is None else b._data, geo, needs_grad(w))
+    return result(y, (x, w, b), _conv_backward, "ConvolutionBackward0", save=(x, w), geo=geo, cols=cols)
 
 
 def _conv_backward(node, g):
