@@ -25,6 +25,16 @@ TB_ALWAYS_INLINE static inline float tb_select_f32(int cond, float a, float b) {
     return out;
 }
 
+TB_ALWAYS_INLINE static inline double tb_select_f64(int cond, double a, double b) {
+    int64_t ia, ib, m = -(int64_t)(cond != 0);
+    memcpy(&ia, &a, sizeof ia);
+    memcpy(&ib, &b, sizeof ib);
+    int64_t r = (ia & m) | (ib & ~m);
+    double out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+}
+
 TB_ALWAYS_INLINE static inline float tb_expf(float x) {
     float c = tb_select_f32(x > 88.72f, 88.72f, x);
     c = tb_select_f32(c < -87.3f, -87.3f, c);

@@ -7,8 +7,15 @@
 
 #include "omp_loop.h"
 
+/* Compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2+FMA) and the SSE2 baseline, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define TB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TB_CLONES
+#endif
+
 #define TB_LAYER_NORM(NAME, T)                                                                                 \
-    void NAME(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd, int64_t rows, int64_t cols,          \
+    TB_CLONES void NAME(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd, int64_t rows, int64_t cols, \
               double eps, int rms) {                                                                            \
         TB_PARALLEL_ROWS(rows * cols)                                                                           \
         for (int64_t r = 0; r < rows; r++) {                                                                    \
@@ -37,7 +44,7 @@
 
 /* dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w (no mean(gw) term for RMS norm). */
 #define TB_LAYER_NORM_BACKWARD(NAME, T)                                                                         \
-    void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,           \
+    TB_CLONES void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,  \
               int64_t rows, int64_t cols, int rms) {                                                            \
         if (dx) {                                                                                               \
             TB_PARALLEL_ROWS(rows * cols)                                                                       \
@@ -45,17 +52,27 @@
                 const T *xr = x + r * cols, *gr = g + r * cols;                                                 \
                 T *dr = dx + r * cols, m = rms ? 0 : mean[r], rs = rstd[r];                                     \
                 double sg = 0, sgx = 0;                                                                         \
-                _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
-                for (int64_t c = 0; c < cols; c++) {                                                            \
-                    T gw = w ? gr[c] * w[c] : gr[c];                                                            \
-                    sg += gw;                                                                                   \
-                    sgx += gw * ((xr[c] - m) * rs);                                                             \
+                if (w) { /* a loop per case: a NULL-or-not pointer inside the loop blocks vectorisation */     \
+                    _Pragma("omp simd reduction(+ : sg, sgx)")                                                  \
+                    for (int64_t c = 0; c < cols; c++) {                                                        \
+                        T gw = gr[c] * w[c];                                                                    \
+                        sg += gw;                                                                               \
+                        sgx += gw * ((xr[c] - m) * rs);                                                         \
+                    }                                                                                           \
+                } else {                                                                                        \
+                    _Pragma("omp simd reduction(+ : sg, sgx)")                                                  \
+                    for (int64_t c = 0; c < cols; c++) {                                                        \
+                        sg += gr[c];                                                                            \
+                        sgx += gr[c] * ((xr[c] - m) * rs);                                                      \
+                    }                                                                                           \
                 }                                                                                               \
                 T a = rms ? 0 : (T)(sg / (double)cols), k = (T)(sgx / (double)cols);                            \
-                _Pragma("omp simd")                                                                             \
-                for (int64_t c = 0; c < cols; c++) {                                                            \
-                    T gw = w ? gr[c] * w[c] : gr[c];                                                            \
-                    dr[c] = rs * (gw - a - (xr[c] - m) * rs * k);                                               \
+                if (w) {                                                                                        \
+                    _Pragma("omp simd")                                                                         \
+                    for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] * w[c] - a - (xr[c] - m) * rs * k);  \
+                } else {                                                                                        \
+                    _Pragma("omp simd")                                                                         \
+                    for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] - a - (xr[c] - m) * rs * k);         \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
@@ -84,7 +101,7 @@
     }
 
 #define TB_BATCH_NORM_STATS(NAME, T)                                                                           \
-    void NAME(const T *x, T *mean, T *var, int64_t n, int64_t c, int64_t s) {                                   \
+    TB_CLONES void NAME(const T *x, T *mean, T *var, int64_t n, int64_t c, int64_t s) {                         \
         TB_PARALLEL_ROWS(n * c * s)                                                                             \
         for (int64_t ch = 0; ch < c; ch++) {                                                                    \
             double mu = 0, ss = 0;                                                                              \
@@ -105,7 +122,7 @@
     }
 
 #define TB_CHANNEL_AFFINE(NAME, T)                                                                             \
-    void NAME(const T *x, const T *scale, const T *shift, T *y, int64_t n, int64_t c, int64_t s) {              \
+    TB_CLONES void NAME(const T *x, const T *scale, const T *shift, T *y, int64_t n, int64_t c, int64_t s) {    \
         TB_PARALLEL_ROWS(n * c * s)                                                                             \
         for (int64_t j = 0; j < n * c; j++) {                                                                   \
             const T *xp = x + j * s;                                                                            \
@@ -116,7 +133,7 @@
     }
 
 #define TB_BATCH_NORM_BACKWARD(NAME, T)                                                                        \
-    void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db, int64_t n, \
+    TB_CLONES void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db, int64_t n, \
               int64_t c, int64_t s) {                                                                           \
         TB_PARALLEL_ROWS(n * c * s)                                                                             \
         for (int64_t ch = 0; ch < c; ch++) {                                                                    \

@@ -9,8 +9,15 @@
 
 static inline double tb_exp_f64(double x) { return exp(x); }
 
+/* Compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2+FMA) and the SSE2 baseline, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define TB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TB_CLONES
+#endif
+
 #define TB_SOFTMAX(NAME, T, EXP, LOG)                                                  \
-    void NAME(const T *x, T *y, int64_t rows, int64_t cols, int take_log) {                 \
+    TB_CLONES void NAME(const T *x, T *y, int64_t rows, int64_t cols, int take_log) {  \
         TB_PARALLEL_ROWS(rows * cols)                                                  \
         for (int64_t r = 0; r < rows; r++) {                                           \
             const T *xr = x + r * cols;                                                \
@@ -42,7 +49,7 @@ static inline double tb_exp_f64(double x) { return exp(x); }
     }
 
 #define TB_SOFTMAX_BACKWARD(NAME, T, EXP)                                                     \
-    void NAME(const T *y, const T *g, T *dx, int64_t rows, int64_t cols, int take_log) {           \
+    TB_CLONES void NAME(const T *y, const T *g, T *dx, int64_t rows, int64_t cols, int take_log) { \
         TB_PARALLEL_ROWS(rows * cols)                                                         \
         for (int64_t r = 0; r < rows; r++) {                                                  \
             const T *yr = y + r * cols, *gr = g + r * cols;                                   \
@@ -63,7 +70,7 @@ static inline double tb_exp_f64(double x) { return exp(x); }
     }
 
 #define TB_EXP_SCALE_ROWS(NAME, T, EXP)                                                  \
-    void NAME(const T *logp, const T *scale, T *dx, int64_t rows, int64_t cols) {        \
+    TB_CLONES void NAME(const T *logp, const T *scale, T *dx, int64_t rows, int64_t cols) { \
         TB_PARALLEL_ROWS(rows * cols)                                                    \
         for (int64_t r = 0; r < rows; r++) {                                             \
             const T *lr = logp + r * cols;                                               \

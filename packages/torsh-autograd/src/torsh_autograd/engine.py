@@ -1,5 +1,7 @@
 """The reverse-mode engine: walks the graph of Nodes from the roots, knowing nothing about any op."""
 
+import sys
+
 from torsh_core.errors import TorshRuntimeError
 
 from . import anomaly, grad_mode, tensor_api
@@ -162,9 +164,44 @@ def run(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=T
                 deps[child] = left
                 if not left:
                     ready.append(child)
+            outs = g = None  # keep no reference to a gradient, so that a leaf can take it without a copy
     finally:
         grad_mode._state.enabled = previous_mode
     return results
+
+
+def _refcount(x):
+    return sys.getrefcount(x)
+
+
+def _fresh_refcount():
+    """getrefcount of an object held by one caller's local only, seen through one call (as _stealable sees g)."""
+    probe = object()
+    return _refcount(probe)
+
+
+_FRESH = _fresh_refcount()
+
+
+def _stealable(g):
+    """True when the leaf may keep ``g`` as its ``.grad`` without a copy (what PyTorch's AccumulateGrad does):
+    a detached, C-contiguous tensor whose memory nothing else can reach (no user tensor, hook, capture, other view
+    or second leaf shares ``g``, its array or the array it views). A view is cut loose from its base here."""
+    if g.grad_fn is not None or g.requires_grad or _refcount(g) != _FRESH + 1:
+        return False
+    data = g._data
+    if not getattr(data, "flags", None) or not data.flags.c_contiguous or _refcount(data) != _FRESH + 1:
+        return False
+    base = g._base
+    if base is None:
+        return getattr(data, "base", True) is None
+    if base._base is not None or base.grad_fn is not None or _refcount(base) != _FRESH + 1:
+        return False
+    owner = base._data
+    if data.base is not owner or getattr(owner, "base", True) is not None or _refcount(owner) != _FRESH + 2:
+        return False
+    g._base = None
+    return True
 
 
 def _run_node(node, buf, captures, results, needed, accumulate, retain_graph, create_graph):
@@ -178,7 +215,11 @@ def _run_node(node, buf, captures, results, needed, accumulate, retain_graph, cr
             results[pos] = grads[idx]
     if isinstance(node, AccumulateGrad):
         if accumulate and (captures is None or node in captures) and grads[0] is not None:
-            node.accumulate(grads[0], create_graph)
+            g = grads[0]
+            grads[0] = None
+            buf.clear()  # the engine's references to g gone, only this frame's remain
+            steal = not create_graph and _stealable(g)  # before g is pushed as an argument (one more reference)
+            node.accumulate(g, create_graph, steal)
         return ()
     if needed is not None and not any(e is not None and needed.get(e[0]) for e in node.next_functions):
         return ()

@@ -117,22 +117,23 @@ class AccumulateGrad(Node):
     def variable(self):
         return self._leaf_ref()
 
-    def accumulate(self, grad, create_graph):
+    def accumulate(self, grad, create_graph, steal=False):
         leaf = self._leaf_ref()
         if leaf is None:
             return
-        accumulate_into(leaf, grad, create_graph)
+        accumulate_into(leaf, grad, create_graph, steal)
         hooks = getattr(leaf, "_post_accumulate_hooks", None)
         if hooks:
             for hook in list(hooks.values()):
                 hook(leaf)
 
 
-def accumulate_into(t, grad, create_graph):
-    """Add ``grad`` into ``t.grad``: a fresh copy the first time, in place afterwards unless building a graph."""
+def accumulate_into(t, grad, create_graph, steal=False):
+    """Add ``grad`` into ``t.grad``: a fresh copy the first time (``grad`` itself when building a graph, or when
+    ``steal`` says nothing else references it), in place afterwards unless building a graph."""
     current = t.grad
     if current is None:
-        t.grad = grad if create_graph else tensor_api.get().detached_copy(grad)
+        t.grad = grad if create_graph or steal else tensor_api.get().detached_copy(grad)
     elif create_graph or current.grad_fn is not None:
         t.grad = current + grad
     else:

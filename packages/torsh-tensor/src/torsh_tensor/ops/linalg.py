@@ -82,8 +82,17 @@ def _matmul_backward(node, g):
     if node.next_functions[0] is not None:
         ga = (g2 @ b2.mT.conj()).sum_to_size(tuple(a2.shape)).reshape(tuple(a.shape))
     if node.next_functions[1] is not None:
-        gb = (a2.mT.conj() @ g2).sum_to_size(tuple(b2.shape)).reshape(tuple(b.shape))
+        if a.ndim == 2 and _transposed(b._data):
+            gb = (g2.mT @ a2.conj()).mT  # b's strides (as PyTorch): linear's weight.t() gets a C-contiguous grad
+        else:
+            gb = (a2.mT.conj() @ g2).sum_to_size(tuple(b2.shape)).reshape(tuple(b.shape))
     return ga, gb
+
+
+def _transposed(arr):
+    """True for a 2-D array laid out as the transpose of a C-contiguous one."""
+    flags = arr.flags
+    return arr.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
 
 
 def mm(input, mat2):
