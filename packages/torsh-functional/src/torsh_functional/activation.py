@@ -40,7 +40,11 @@ def _pointwise(input, name, forward, derivative, inplace=False, floats_only=True
 
 def _pointwise_backward(node, g):
     (x,) = node.saved_tensors
-    return g * node.derivative(x)
+    d = node.derivative(x)
+    if d._data.dtype == np.bool_ and not is_grad_enabled():
+        # a mask (relu, hardtanh, threshold): pass or zero the gradient in one pass, as PyTorch's where() does
+        return wrap(xp_of(g).where(d._data, g._data, g._data.dtype.type(0)))
+    return g * d
 
 
 def _sigmoid_array(xp, a):
