@@ -36,7 +36,7 @@ class TinyLM(nn.Module):
         return self.out(self.norm(self.blocks(h, mask=mask, is_causal=True)))
 
 
-def main(steps=120, seq=32, batch=16, seed=0):
+def main(steps=500, seq=32, batch=16, seed=0):
     torch.manual_seed(seed)
     chars = sorted(set(TEXT))
     stoi = {c: i for i, c in enumerate(chars)}
