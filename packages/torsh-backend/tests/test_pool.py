@@ -40,8 +40,10 @@ def ref_max(x, kernel, stride, padding, dilation, out):
                                      dilation[1]) if 0 <= c < w]
             flat = np.array([r * w + c for r in rows for c in cols])
             vals = planes.reshape(planes.shape[0], h * w)[:, flat]
-            best[:, y, q] = vals.max(axis=1)
-            idx[:, y, q] = flat[vals.argmax(axis=1)]
+            nan = np.isnan(vals)  # NaN wins at its last position, otherwise the first maximum
+            arg = np.where(nan.any(axis=1), len(flat) - 1 - nan[:, ::-1].argmax(axis=1), vals.argmax(axis=1))
+            best[:, y, q] = vals[np.arange(len(vals)), arg]
+            idx[:, y, q] = flat[arg]
     return best.astype(x.dtype).reshape(x.shape[:-2] + out), idx.reshape(x.shape[:-2] + out)
 
 
@@ -102,6 +104,26 @@ def test_nan_wins_and_all_minus_inf_windows_point_inside():
     assert got[0, 1].tolist() == [-np.inf, 0.0] and idx[0, 1].tolist() == [4, 6]
     _, pidx = pool.max_pool2d(np.full((1, 2, 2), -np.inf), 3, 2, 1, 1, (1, 1))
     assert pidx.ravel().tolist() == [0]
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("shape, kernel, stride, padding, dilation, ceil", [
+    ((3, 2, 9, 31), (2, 2), (2, 2), (0, 0), (1, 1), True),  # the 2x2 fast path, odd sizes
+    ((2, 2, 7, 9), (2, 2), (2, 2), (1, 1), (1, 1), False),  # 2x2 with clipped border windows
+    ((2, 2, 5, 300), (2, 3), (1, 1), (0, 1), (1, 1), False),  # interior runs longer than one chunk
+    ((2, 3, 15, 17), (3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((2, 1, 13, 14), (3, 2), (3, 2), (1, 1), (2, 2), True),
+])
+def test_max_pool_ties_nans_and_infinities(shape, kernel, stride, padding, dilation, ceil, dtype):
+    """Few distinct values, NaNs and -inf: every path keeps the first maximum and the last NaN."""
+    rng = np.random.default_rng(7)
+    x = rng.choice(np.array([-np.inf, -1.0, 0.0, 2.0, np.nan]), size=shape, p=[0.2, 0.25, 0.25, 0.25, 0.05])
+    x = x.astype(dtype)
+    out = _sizes(shape, kernel, stride, padding, dilation, ceil)
+    got, idx = pool.max_pool2d(x, kernel, stride, padding, dilation, out)
+    want, want_idx = ref_max(x, kernel, stride, padding, dilation, out)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(idx, want_idx)
 
 
 def test_strided_input_matches_its_copy(random):

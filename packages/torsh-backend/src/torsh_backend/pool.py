@@ -6,6 +6,8 @@ max pooling's backward also counts indices outside the plane in C and raises. Ot
 callers (torsh-functional) keep NumPy paths for them.
 """
 
+from functools import lru_cache
+
 import numpy as np
 from torsh_core.errors import DTypeError, ShapeError, TorshIndexError, TorshValueError
 
@@ -31,13 +33,17 @@ def _planes(op, x, ndim=2):
 def _check_windows(op, geo, size):
     """Every window of the geometry overlaps the input along both axes."""
     for axis, (k, s, p, d, o, n) in enumerate(zip(geo[0:2], geo[2:4], geo[4:6], geo[6:8], geo[8:10], size)):
-        if o == 0:
-            continue
-        starts = np.arange(o, dtype=np.int64) * s - p
-        first = starts + np.maximum(-starts + d - 1, 0) // d * d
-        if not bool(((first < n) & (first <= starts + (k - 1) * d)).all()):
+        if not _axis_fits(int(k), int(s), int(p), int(d), int(o), int(n)):
             raise TorshValueError(f"{op}(): a window along axis {axis} lies outside the input of size {n} "
                                   f"(kernel {k}, stride {s}, padding {p}, dilation {d}, output size {o})")
+
+
+@lru_cache(maxsize=512)
+def _axis_fits(k, s, p, d, o, n):
+    """Whether all ``o`` windows along one axis overlap [0, n); cached, as a network pools one geometry per step."""
+    starts = np.arange(o, dtype=np.int64) * s - p
+    first = starts + np.maximum(-starts + d - 1, 0) // d * d
+    return bool(((first < n) & (first <= starts + (k - 1) * d)).all())
 
 
 def _call(name, dtype, *args):
