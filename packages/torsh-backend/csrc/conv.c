@@ -32,6 +32,17 @@ static void tb_span(int64_t off, int64_t s, int64_t size, int64_t out, int64_t *
     *hi = b;
 }
 
+/* dst[q * sw] += s[q] for q < n: one row of columns added back into an image row (col2im and the input gradient). */
+#define TB_ADD_ROW(dst, s, n, sw)                                                                            \
+    do {                                                                                                     \
+        if ((sw) == 1) {                                                                                     \
+            TB_PRAGMA(omp simd)                                                                              \
+            for (int64_t q = 0; q < (n); q++) (dst)[q] += (s)[q];                                            \
+        } else {                                                                                             \
+            for (int64_t q = 0; q < (n); q++) (dst)[q * (sw)] += (s)[q];                                     \
+        }                                                                                                    \
+    } while (0)
+
 #define TB_IM2COL(NAME, T)                                                                                   \
     void NAME(const T *x, int64_t n, int64_t c, int64_t h, int64_t w, const int64_t *geo, T *cols) {         \
         const int64_t kh = geo[0], kw = geo[1], sh = geo[2], sw = geo[3], ph = geo[4], pw = geo[5];          \
@@ -84,12 +95,7 @@ static void tb_span(int64_t off, int64_t s, int64_t size, int64_t out, int64_t *
                     for (int64_t y = y0; y < y1; y++) {                                                      \
                         T *restrict dst = plane + (y * sh + row_off) * w + col_off + x0 * sw;                \
                         const T *restrict s = src + y * ow + x0;                                             \
-                        if (sw == 1) {                                                                       \
-                            TB_PRAGMA(omp simd)                                                              \
-                            for (int64_t q = 0; q < x1 - x0; q++) dst[q] += s[q];                            \
-                        } else {                                                                             \
-                            for (int64_t q = 0; q < x1 - x0; q++) dst[q * sw] += s[q];                       \
-                        }                                                                                    \
+                        TB_ADD_ROW(dst, s, x1 - x0, sw);                                                     \
                     }                                                                                        \
                 }                                                                                            \
             }                                                                                                \
@@ -157,12 +163,7 @@ TB_COL2IM(tb_col2im_f64, double)
                     for (int64_t y = y0; y < y1; y++) {                                                      \
                         T *restrict dst = plane + (y * sh + row_off) * w + col_off + x0 * sw;                \
                         const T *restrict s = src + y * ow + x0;                                             \
-                        if (sw == 1) {                                                                       \
-                            TB_PRAGMA(omp simd)                                                              \
-                            for (int64_t q = 0; q < x1 - x0; q++) dst[q] += s[q];                            \
-                        } else {                                                                             \
-                            for (int64_t q = 0; q < x1 - x0; q++) dst[q * sw] += s[q];                       \
-                        }                                                                                    \
+                        TB_ADD_ROW(dst, s, x1 - x0, sw);                                                     \
                     }                                                                                        \
                 }                                                                                            \
             }                                                                                                \

@@ -186,27 +186,18 @@ class MultiheadAttention(Module):
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask):
     """True for batched (3-D) inputs; errors for inconsistent ranks, worded as PyTorch's _mha_shape_check."""
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
-            raise TorshAssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-                                      f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise TorshAssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
-                                      f"but found {key_padding_mask.dim()}-D tensor instead")
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise TorshAssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
-                                      f"but found {attn_mask.dim()}-D tensor instead")
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise TorshAssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                                      f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise TorshAssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or "
-                                      f"1-D but found {key_padding_mask.dim()}-D tensor instead")
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise TorshAssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
-                                      f"but found {attn_mask.dim()}-D tensor instead")
-        return False
-    raise TorshAssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D "
-                              "query tensor")
+    if query.dim() not in (2, 3):
+        raise TorshAssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D "
+                                  "query tensor")
+    batched = query.dim() == 3
+    kind, rank = ("batched (3-D)", 3) if batched else ("unbatched (2-D)", 2)
+    if key.dim() != rank or value.dim() != rank:
+        raise TorshAssertionError(f"For {kind} `query`, expected `key` and `value` to be {rank}-D but found "
+                                  f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != rank - 1:
+        raise TorshAssertionError(f"For {kind} `query`, expected `key_padding_mask` to be `None` or {rank - 1}-D "
+                                  f"but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None and attn_mask.dim() not in (2, 3):
+        raise TorshAssertionError(f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                                  f"but found {attn_mask.dim()}-D tensor instead")
+    return batched
