@@ -122,6 +122,20 @@ static inline double tb_tanh_f64(double z) { return tanh(z); }
     }                                                                                                         \
     void NAME(const T *x, const T *g, T *dx, int64_t n) { TB_CHUNKS(n, NAME##_chunk, x, g, dx); }
 
+/* ReLU keeps NaN (x < 0 is false for it) and -0.0, as PyTorch's clamp_min; its backward zeroes g where x <= 0
+   (so a NaN input passes g, as PyTorch's threshold_backward). */
+#define TB_RELU(NAME, BACKWARD, T)                                                                            \
+    static TB_CLONES void NAME##_chunk(const T *x, T *y, int64_t lo, int64_t hi) {                            \
+        _Pragma("omp simd")                                                                                   \
+        for (int64_t i = lo; i < hi; i++) y[i] = x[i] < 0 ? 0 : x[i];                                         \
+    }                                                                                                         \
+    void NAME(const T *x, T *y, int64_t n) { TB_CHUNKS(n, NAME##_chunk, x, y); }                              \
+    static TB_CLONES void BACKWARD##_chunk(const T *x, const T *g, T *dx, int64_t lo, int64_t hi) {            \
+        _Pragma("omp simd")                                                                                   \
+        for (int64_t i = lo; i < hi; i++) dx[i] = x[i] <= 0 ? 0 : g[i];                                       \
+    }                                                                                                         \
+    void BACKWARD(const T *x, const T *g, T *dx, int64_t n) { TB_CHUNKS(n, BACKWARD##_chunk, x, g, dx); }
+
 static TB_CLONES void tb_fast_erf_f32_chunk(const float *x, float *y, int64_t lo, int64_t hi) {
     _Pragma("omp simd")
     for (int64_t i = lo; i < hi; i++) y[i] = tb_erff(x[i]);
@@ -137,3 +151,5 @@ TB_SILU(tb_silu_f32, float, tb_expf)
 TB_SILU(tb_silu_f64, double, tb_exp_f64)
 TB_SILU_BACKWARD(tb_silu_backward_f32, float, tb_expf)
 TB_SILU_BACKWARD(tb_silu_backward_f64, double, tb_exp_f64)
+TB_RELU(tb_relu_f32, tb_relu_backward_f32, float)
+TB_RELU(tb_relu_f64, tb_relu_backward_f64, double)

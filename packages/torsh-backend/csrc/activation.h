@@ -1,4 +1,4 @@
-/* GELU (erf or tanh form) and SiLU on contiguous arrays, forward and backward in one pass each. */
+/* GELU (erf or tanh form), SiLU and ReLU on contiguous arrays, forward and backward in one pass each. */
 #ifndef TORSH_ACTIVATION_H
 #define TORSH_ACTIVATION_H
 
@@ -17,6 +17,12 @@ void tb_silu_f32(const float *x, float *y, int64_t n);
 void tb_silu_f64(const double *x, double *y, int64_t n);
 void tb_silu_backward_f32(const float *x, const float *g, float *dx, int64_t n);
 void tb_silu_backward_f64(const double *x, const double *g, double *dx, int64_t n);
+
+/* y = max(x, 0) keeping NaN; dx = 0 where x <= 0, else g. y may be x, dx may be g. */
+void tb_relu_f32(const float *x, float *y, int64_t n);
+void tb_relu_f64(const double *x, double *y, int64_t n);
+void tb_relu_backward_f32(const float *x, const float *g, float *dx, int64_t n);
+void tb_relu_backward_f64(const double *x, const double *g, double *dx, int64_t n);
 
 /* y = erf(x) for float32 within 1 ulp of libm (vectorised); y may be x. */
 void tb_fast_erf_f32(const float *x, float *y, int64_t n);

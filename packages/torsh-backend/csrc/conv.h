@@ -17,8 +17,9 @@ void tb_col2im_f32(const float *cols, int64_t n, int64_t c, int64_t h, int64_t w
 void tb_col2im_f64(const double *cols, int64_t n, int64_t c, int64_t h, int64_t w, const int64_t *geo, double *x);
 
 /* Fused per-image convolution (groups 1): images split over the threads, each image's columns (as im2col's with
-   N = 1) gathered into a per-thread buffer and multiplied while they are in cache. wt is (O, C*KH*KW); each
-   returns 0, or -1 when the per-thread scratch memory ran out.
+   N = 1) gathered into a per-thread buffer and multiplied while they are in cache by the registered BLAS
+   (blas.h). wt is (O, C*KH*KW); each returns 0, -1 when the per-thread scratch memory ran out, or -2 when no
+   BLAS is registered.
    conv2d_forward: y (N, O, OH*OW) = wt @ columns(x[n]) + bias (bias (O,) or NULL). */
 int tb_conv2d_forward_f32(const float *x, int64_t n, int64_t c, int64_t h, int64_t w, const int64_t *geo,
                           const float *wt, int64_t o, const float *bias, float *y);
@@ -31,10 +32,10 @@ int tb_conv2d_backward_weight_f32(const float *g, const float *x, int64_t n, int
 int tb_conv2d_backward_weight_f64(const double *g, const double *x, int64_t n, int64_t c, int64_t h, int64_t w,
                                   const int64_t *geo, int64_t o, double *gw);
 
-/* dx (N, C, H, W) = col2im of wt_t (C*KH*KW, O) @ g[n] for every image. */
-int tb_conv2d_backward_input_f32(const float *g, const float *wt_t, int64_t o, int64_t n, int64_t c, int64_t h,
+/* dx (N, C, H, W) = col2im of wt^T (C*KH*KW, O) @ g[n] for every image. */
+int tb_conv2d_backward_input_f32(const float *g, const float *wt, int64_t o, int64_t n, int64_t c, int64_t h,
                                  int64_t w, const int64_t *geo, float *dx);
-int tb_conv2d_backward_input_f64(const double *g, const double *wt_t, int64_t o, int64_t n, int64_t c, int64_t h,
+int tb_conv2d_backward_input_f64(const double *g, const double *wt, int64_t o, int64_t n, int64_t c, int64_t h,
                                  int64_t w, const int64_t *geo, double *dx);
 
 #endif

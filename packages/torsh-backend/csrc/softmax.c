@@ -80,9 +80,89 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                \
     }
 
+/* The same along an axis that is not the last: x is (outer, len, inner) and each (outer, block of up to
+   TB_BLOCK inner positions) is one task whose running max and sum sit in small arrays, so every pass reads
+   whole contiguous runs of inner elements (no transposed copy). */
+#define TB_BLOCK 64
+
+#define TB_SOFTMAX_INNER(NAME, T, EXP, LOG)                                                              \
+    TB_CLONES void NAME(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log) {    \
+        const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
+        TB_PARALLEL_ROWS(outer * len * inner)                                                              \
+        for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
+            const int64_t i0 = (t % blocks) * TB_BLOCK, w = inner - i0 < TB_BLOCK ? inner - i0 : TB_BLOCK; \
+            const T *xo = x + (t / blocks) * len * inner + i0;                                             \
+            T *yo = y + (t / blocks) * len * inner + i0;                                                   \
+            T m[TB_BLOCK], s[TB_BLOCK];                                                                    \
+            for (int64_t c = 0; c < w; c++) m[c] = -INFINITY, s[c] = 0;                                    \
+            for (int64_t l = 0; l < len; l++) {                                                            \
+                const T *xr = xo + l * inner;                                                              \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                        \
+            }                                                                                              \
+            for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : 0; /* NaN below, as rows */    \
+            for (int64_t l = 0; l < len; l++) {                                                            \
+                const T *xr = xo + l * inner;                                                              \
+                T *yr = yo + l * inner;                                                                    \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) {                                                          \
+                    T e = EXP(xr[c] - m[c]);                                                               \
+                    if (!take_log) yr[c] = e;                                                              \
+                    s[c] += e;                                                                             \
+                }                                                                                          \
+            }                                                                                              \
+            for (int64_t c = 0; c < w; c++)                                                                \
+                s[c] = take_log ? m[c] + LOG(s[c]) : (s[c] == 0 || !isfinite(s[c])) ? NAN : (T)1 / s[c];   \
+            for (int64_t l = 0; l < len; l++) {                                                            \
+                const T *xr = xo + l * inner;                                                              \
+                T *yr = yo + l * inner;                                                                    \
+                if (take_log) {                                                                            \
+                    _Pragma("omp simd")                                                                    \
+                    for (int64_t c = 0; c < w; c++) yr[c] = xr[c] - s[c];                                  \
+                } else {                                                                                   \
+                    _Pragma("omp simd")                                                                    \
+                    for (int64_t c = 0; c < w; c++) yr[c] *= s[c];                                         \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+#define TB_SOFTMAX_INNER_BACKWARD(NAME, T, EXP)                                                          \
+    TB_CLONES void NAME(const T *y, const T *g, T *dx, int64_t outer, int64_t len, int64_t inner,        \
+                        int take_log) {                                                                  \
+        const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
+        TB_PARALLEL_ROWS(outer * len * inner)                                                              \
+        for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
+            const int64_t i0 = (t % blocks) * TB_BLOCK, w = inner - i0 < TB_BLOCK ? inner - i0 : TB_BLOCK; \
+            const int64_t off = (t / blocks) * len * inner + i0;                                           \
+            T s[TB_BLOCK];                                                                                 \
+            for (int64_t c = 0; c < w; c++) s[c] = 0;                                                      \
+            for (int64_t l = 0; l < len; l++) {                                                            \
+                const T *yr = y + off + l * inner, *gr = g + off + l * inner;                              \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) s[c] += take_log ? gr[c] : gr[c] * yr[c];                  \
+            }                                                                                              \
+            for (int64_t l = 0; l < len; l++) {                                                            \
+                const T *yr = y + off + l * inner, *gr = g + off + l * inner;                              \
+                T *dr = dx + off + l * inner;                                                              \
+                if (take_log) {                                                                            \
+                    _Pragma("omp simd")                                                                    \
+                    for (int64_t c = 0; c < w; c++) dr[c] = gr[c] - EXP(yr[c]) * s[c];                     \
+                } else {                                                                                   \
+                    _Pragma("omp simd")                                                                    \
+                    for (int64_t c = 0; c < w; c++) dr[c] = yr[c] * (gr[c] - s[c]);                        \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
 TB_SOFTMAX(tb_softmax_f32, float, tb_expf, logf)
 TB_SOFTMAX(tb_softmax_f64, double, tb_exp_f64, log)
 TB_SOFTMAX_BACKWARD(tb_softmax_backward_f32, float, tb_expf)
 TB_SOFTMAX_BACKWARD(tb_softmax_backward_f64, double, tb_exp_f64)
 TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f32, float, tb_expf)
 TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f64, double, tb_exp_f64)
+TB_SOFTMAX_INNER(tb_softmax_inner_f32, float, tb_expf, logf)
+TB_SOFTMAX_INNER(tb_softmax_inner_f64, double, tb_exp_f64, log)
+TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f32, float, tb_expf)
+TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f64, double, tb_exp_f64)

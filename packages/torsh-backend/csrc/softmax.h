@@ -1,4 +1,5 @@
-/* Fused softmax / log_softmax over the last axis of a row-major rows x cols block, forward and backward.
+/* Fused softmax / log_softmax over the last axis of a row-major rows x cols block, or over the middle axis of an
+   (outer, len, inner) block, forward and backward.
    torsh_backend.softmax checks shapes and dtypes first, so these trust their input. */
 #ifndef TORSH_SOFTMAX_H
 #define TORSH_SOFTMAX_H
@@ -13,6 +14,14 @@ void tb_softmax_f64(const double *x, double *y, int64_t rows, int64_t cols, int 
    g - exp(y) * sum(g) for log_softmax (take_log != 0). dx may be g. */
 void tb_softmax_backward_f32(const float *y, const float *g, float *dx, int64_t rows, int64_t cols, int take_log);
 void tb_softmax_backward_f64(const double *y, const double *g, double *dx, int64_t rows, int64_t cols, int take_log);
+
+/* The same over the middle axis of a C-contiguous (outer, len, inner) array. */
+void tb_softmax_inner_f32(const float *x, float *y, int64_t outer, int64_t len, int64_t inner, int take_log);
+void tb_softmax_inner_f64(const double *x, double *y, int64_t outer, int64_t len, int64_t inner, int take_log);
+void tb_softmax_inner_backward_f32(const float *y, const float *g, float *dx, int64_t outer, int64_t len,
+                                   int64_t inner, int take_log);
+void tb_softmax_inner_backward_f64(const double *y, const double *g, double *dx, int64_t outer, int64_t len,
+                                   int64_t inner, int take_log);
 
 /* Cross entropy's backward before the target term: dx[r, :] = exp(logp[r, :]) * scale[r]. */
 void tb_exp_scale_rows_f32(const float *logp, const float *scale, float *dx, int64_t rows, int64_t cols);

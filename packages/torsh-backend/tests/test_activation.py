@@ -1,4 +1,4 @@
-"""GELU (erf, tanh) and SiLU forward/backward against float64 NumPy references and finite differences."""
+"""GELU (erf, tanh), SiLU and ReLU forward/backward against float64 NumPy references and finite differences."""
 
 import math
 
@@ -83,3 +83,28 @@ def test_fast_erf_float32_within_one_ulp_of_exact():
     assert np.signbit(A.fast_erf(np.array([-0.0], np.float32)))[0]
     strided = np.linspace(-4, 4, 41, dtype=np.float32)[::2]
     np.testing.assert_array_equal(A.fast_erf(strided), A.fast_erf(strided.copy()))
+
+
+@pytest.mark.parametrize("dtype", FAST + (np.float16, np.int32))
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (7, 13), (100003,)])
+def test_relu_and_its_backward(dtype, shape, random):
+    x, g = np.asarray(random(shape, dtype, 1)), np.asarray(random(shape, dtype, 2))
+    np.testing.assert_array_equal(A.relu(x), np.where(x < 0, 0, x).astype(dtype))
+    np.testing.assert_array_equal(A.relu_backward(x, g), np.where(x > 0, g, 0).astype(dtype))
+    assert A.relu(x).dtype == dtype and A.relu(x).shape == shape and A.relu_backward(x, g).shape == shape
+
+
+@pytest.mark.parametrize("dtype", FAST)
+def test_relu_keeps_nan_and_signed_zero_like_pytorch(dtype):
+    x = np.array([-1.0, -0.0, 0.0, 2.0, np.nan, -np.inf, np.inf], dtype)
+    y = A.relu(x)
+    np.testing.assert_array_equal(np.signbit(y), [False, True, False, False, False, False, False])
+    np.testing.assert_array_equal(y, [0, 0, 0, 2, np.nan, 0, np.inf])
+    # threshold_backward zeroes the gradient where x <= 0 only: a NaN input lets it through
+    np.testing.assert_array_equal(A.relu_backward(x, np.ones_like(x)), [0, 0, 0, 1, 1, 0, 1])
+
+
+def test_relu_strided_input_matches_its_copy(random):
+    x = random((64, 33), np.float32)[::2, ::-3]
+    np.testing.assert_array_equal(A.relu(x), A.relu(x.copy()))
+    np.testing.assert_array_equal(A.relu_backward(x, x), A.relu_backward(x.copy(), x.copy()))

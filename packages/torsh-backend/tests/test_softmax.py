@@ -17,7 +17,8 @@ def ref(x, axis, log):
 
 
 @pytest.mark.parametrize("dtype", FAST)
-@pytest.mark.parametrize("shape,axis", [((1, 1), -1), ((3, 1001), -1), ((7, 5, 3), 1), ((4, 9), 0), ((33,), 0)])
+@pytest.mark.parametrize("shape,axis", [((1, 1), -1), ((3, 1001), -1), ((7, 5, 3), 1), ((4, 9), 0), ((33,), 0),
+                                        ((1000, 130), 0), ((3, 7, 65, 2), 1), ((2, 1, 5), 1), ((5, 3, 1), 1)])
 @pytest.mark.parametrize("log", [False, True])
 def test_forward_and_backward_match_numpy(dtype, shape, axis, log, random, spy_kernels):
     x, g = random(shape, dtype, 1), random(shape, dtype, 2)
@@ -29,7 +30,17 @@ def test_forward_and_backward_match_numpy(dtype, shape, axis, log, random, spy_k
     expected = gd - p * gd.sum(axis, keepdims=True) if log else p * (gd - (gd * p).sum(axis, keepdims=True))
     np.testing.assert_allclose(S.softmax_backward(y, g, axis, log), expected, rtol=10 * TOL[dtype],
                                atol=10 * TOL[dtype])
-    assert spy_kernels == ["softmax", "softmax_backward"]
+    inner = int(np.prod(shape[axis % len(shape) + 1:]))
+    assert spy_kernels == (["softmax", "softmax_backward"] if inner == 1 else
+                           ["softmax_inner", "softmax_inner_backward"])
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("log", [False, True])
+def test_non_finite_slices_along_a_middle_axis_behave_like_rows(dtype, log):
+    x = np.array([[0.0, 1.0, -np.inf], [-np.inf, 2.0, -np.inf], [-np.inf, np.inf, -np.inf]], dtype)
+    np.testing.assert_array_equal(S.softmax(x, 0, log), S.softmax(np.ascontiguousarray(x.T), -1, log).T)
+    np.testing.assert_array_equal(S.softmax(x[:, ::-1], 0, log), S.softmax(x, 0, log)[:, ::-1])
 
 
 @pytest.mark.parametrize("dtype", FAST)

@@ -29,8 +29,12 @@ def test_peak_states_its_assumption():
     assert "FLOPs/cycle" in peak["assumption"] or "unknown" in peak["assumption"]
 
 
-def test_missing_kernel_module_is_skipped_and_a_failing_one_reported():
-    assert kernels.run_module("no_such_kernels") is None
+def test_a_failing_kernel_module_is_reported(monkeypatch):
+    def fail(repeat, min_time):
+        raise RuntimeError("no kernel")
+
+    monkeypatch.setattr(kernels.kernels_a, "run", fail)
+    assert kernels.run_module(kernels.kernels_a) == {"module": "kernels_a", "error": "RuntimeError: no kernel"}
 
 
 def test_ratios_invert_overhead_times_and_table_dashes():

@@ -3,10 +3,13 @@
 import importlib
 
 from .dispatch import array_module, cuda_available, module_of
+from .memory import keep_freed_memory
 
 __all__ = ["array_module", "cpu_kernels", "cuda_available", "module_of"]
 
 __version__ = "0.1.0"
+
+keep_freed_memory()
 
 
 def __getattr__(name):

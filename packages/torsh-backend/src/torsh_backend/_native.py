@@ -1,7 +1,5 @@
 """Load the compiled kernels, refusing a library built for a different version of this package."""
 
-import os
-
 from . import __version__
 
 _REINSTALL = (
@@ -15,28 +13,10 @@ def compiled_version(kernels):
     return kernels.ffi.string(kernels.lib.tb_version()).decode()
 
 
-def _import_with_passive_openmp():
-    """Import the kernels so that idle OpenMP threads sleep instead of spinning, unless the user chose a policy.
-
-    Spinning threads take the cores NumPy's BLAS threads need right after each kernel, which made training
-    steps several times slower. libgomp reads the policy once, when it is first loaded (with these kernels,
-    unless a library such as PyTorch loaded it earlier), so the variable is set only for that moment.
-    """
-    preset = "OMP_WAIT_POLICY" in os.environ
-    if not preset:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        from . import _kernels
-    finally:
-        if not preset:
-            del os.environ["OMP_WAIT_POLICY"]
-    return _kernels
-
-
 def load():
     """The ``(ffi, lib)`` pair of ``torsh_backend._kernels``; ImportError when it is missing or stale."""
     try:
-        _kernels = _import_with_passive_openmp()
+        from . import _kernels
     except ImportError as e:
         raise ImportError(
             f"torsh_backend._kernels (the compiled C kernels) cannot be imported ({e}); "

@@ -1,4 +1,4 @@
-"""GELU and SiLU with their backward: one fused C pass for float32/float64, NumPy for other dtypes."""
+"""GELU, SiLU and ReLU with their backward: one fused C pass for float32/float64, NumPy for other dtypes."""
 
 import math
 
@@ -29,9 +29,8 @@ def _unary(op, x, kernel_args, numpy_fn):
     if kernel is None or x.size == 0:
         with np.errstate(all="ignore"):
             return np.asarray(numpy_fn(x), dtype)
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    kernel(_cdata.src(x), _cdata.dst(out), x.size, *kernel_args)
+    out = np.empty(x.shape, dtype)  # ascontiguousarray makes a 0-d array 1-d
+    kernel(_cdata.src(np.ascontiguousarray(x)), _cdata.dst(out), x.size, *kernel_args)
     return out
 
 
@@ -43,9 +42,9 @@ def _binary(op, x, g, kernel_args, numpy_fn):
     if kernel is None or x.size == 0:
         with np.errstate(all="ignore"):
             return np.asarray(numpy_fn(x, g), dtype)
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
-    out = np.empty_like(x)
-    kernel(_cdata.src(x), _cdata.src(g), _cdata.dst(out), x.size, *kernel_args)
+    out = np.empty(x.shape, dtype)
+    kernel(_cdata.src(np.ascontiguousarray(x)), _cdata.src(np.ascontiguousarray(g)), _cdata.dst(out), x.size,
+           *kernel_args)
     return out
 
 
@@ -87,6 +86,16 @@ def silu_backward(x, g):
         return ga * s * (1 + a * (1 - s))
 
     return _binary("silu_backward", x, g, (), numpy_fn)
+
+
+def relu(x):
+    """max(x, 0), keeping NaN."""
+    return _unary("relu", x, (), lambda a: np.where(a < 0, a.dtype.type(0), a))
+
+
+def relu_backward(x, g):
+    """0 where x <= 0, else g (a NaN input passes g, as in PyTorch)."""
+    return _binary("relu_backward", x, g, (), lambda a, ga: np.where(a <= 0, ga.dtype.type(0), ga))
 
 
 def fast_erf(x):

@@ -3,14 +3,15 @@
 im2col/col2im leave the GEMM to NumPy/BLAS. Layouts: x (N, C, H, W); columns (C*KH*KW, N*OH*OW), row (c, kh, kw)
 and column (n, oh, ow) holding x[n, c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW], zero where that lies outside x;
 float32/float64 run in C (strided x is made contiguous first), other dtypes in NumPy. conv2d_forward,
-conv2d_backward_weight and conv2d_backward_input (groups 1, float32/float64 only) gather one image's columns at a
-time and multiply them while they are in cache. Arguments are checked here.
+conv2d_backward_weight and conv2d_backward_input (groups 1, float32/float64 only) gather a few images' columns at a
+time and multiply them while they are in cache with the BLAS torsh_backend.blas registered; without one they
+run as im2col/col2im plus one NumPy product. Arguments are checked here.
 """
 
 import numpy as np
 from torsh_core.errors import DTypeError, ShapeError, TorshTypeError, TorshValueError
 
-from . import _cdata
+from . import _cdata, blas
 from ._checks import FAST_DTYPES, require_arrays
 from ._native import ffi
 
@@ -124,8 +125,10 @@ def _shape(op, name, arr, shape):
 
 
 def _status(op, code):
-    if code != 0:
+    if code == -1:
         raise MemoryError(f"{op}(): out of memory for the per-thread scratch buffers")
+    if code != 0:
+        raise RuntimeError(f"{op}(): the C kernel found no BLAS registered (torsh_backend.blas)")
 
 
 def _conv_shapes(op, x, weight):
@@ -156,6 +159,12 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, output_size=None)
     if y.size == 0 or c == 0:
         y[...] = 0 if bias is None else bias.reshape(1, o, 1, 1)
         return y
+    if not blas.AVAILABLE:
+        cols = im2col(x, (kh, kw), geo[2:4], geo[4:6], geo[6:8], geo[8:])
+        y[...] = (weight.reshape(o, -1) @ cols).reshape((o, n) + geo[8:]).transpose(1, 0, 2, 3)
+        if bias is not None:
+            y += bias.reshape(1, o, 1, 1)
+        return y
     x, wt = np.ascontiguousarray(x), np.ascontiguousarray(weight)
     b = ffi.NULL if bias is None else _cdata.src(np.ascontiguousarray(bias))
     _status(op, _cdata.kernel(op, dtype)(_cdata.src(x), n, c, h, w, _c_geo(geo), _cdata.src(wt), o, b,
@@ -177,6 +186,10 @@ def conv2d_backward_weight(g, x, kernel_size, stride, padding, dilation, output_
     gw = np.empty((o, c, kh, kw), dtype)
     if g.size == 0 or gw.size == 0:
         gw[...] = 0
+        return gw
+    if not blas.AVAILABLE:
+        cols = im2col(x, (kh, kw), geo[2:4], geo[4:6], geo[6:8], geo[8:])
+        gw[...] = (g.transpose(1, 0, 2, 3).reshape(o, -1) @ cols.T).reshape(gw.shape)
         return gw
     g, x = np.ascontiguousarray(g), np.ascontiguousarray(x)
     _status(op, _cdata.kernel(op, dtype)(_cdata.src(g), _cdata.src(x), n, c, h, w, _c_geo(geo), o, _cdata.dst(gw)))
@@ -200,8 +213,9 @@ def conv2d_backward_input(g, weight, input_shape, stride, padding, dilation, out
     if dx.size == 0 or g.size == 0:
         dx[...] = 0
         return dx
-    wt_t = np.ascontiguousarray(weight.reshape(o, -1).T)
-    g = np.ascontiguousarray(g)
-    _status(op, _cdata.kernel(op, dtype)(_cdata.src(g), _cdata.src(wt_t), o, n, c, h, w, _c_geo(geo),
-                                         _cdata.dst(dx)))
+    if not blas.AVAILABLE:
+        cols = weight.reshape(o, -1).T @ g.transpose(1, 0, 2, 3).reshape(o, -1)
+        return col2im(cols, (n, c, h, w), (kh, kw), geo[2:4], geo[4:6], geo[6:8], geo[8:])
+    wt, g = np.ascontiguousarray(weight), np.ascontiguousarray(g)
+    _status(op, _cdata.kernel(op, dtype)(_cdata.src(g), _cdata.src(wt), o, n, c, h, w, _c_geo(geo), _cdata.dst(dx)))
     return dx

@@ -1,5 +1,6 @@
-"""Fused softmax / log_softmax along any axis (C over contiguous rows), their backward, and cross entropy's
-exp-scale step; NumPy for dtypes C does not take."""
+"""Fused softmax / log_softmax along any axis (C over contiguous rows, or over the middle axis of an (outer, len,
+inner) view without a transposed copy), their backward, and cross entropy's exp-scale step; NumPy for dtypes C does
+not take."""
 
 import numpy as np
 from torsh_core.errors import ShapeError, TorshIndexError
@@ -14,9 +15,10 @@ def _axis(op, x, axis):
     return axis % max(x.ndim, 1)
 
 
-def _rows(x, axis):
-    """``x`` with ``axis`` moved last, as a C-contiguous copy only when it is not one already."""
-    return np.ascontiguousarray(np.moveaxis(x, axis, -1))
+def _blocks(x, axis):
+    """(outer, len, inner) of C-contiguous ``x`` seen as a 3-D array around ``axis``."""
+    return (int(np.prod(x.shape[:axis], dtype=np.int64)), x.shape[axis],
+            int(np.prod(x.shape[axis + 1:], dtype=np.int64)))
 
 
 def _numpy_softmax(x, axis, log):
@@ -37,13 +39,16 @@ def softmax(x, axis=-1, log=False):
     if x.ndim == 0:
         return np.zeros_like(x) if log else np.ones_like(x)
     axis = _axis("softmax", x, axis)
-    kernel = _cdata.kernel("softmax", dtype)
-    if kernel is None or x.size == 0:
+    if _cdata.kernel("softmax", dtype) is None or x.size == 0:
         return _numpy_softmax(x, axis, log)
-    rows = _rows(x, axis)
-    out = np.empty_like(rows)
-    kernel(_cdata.src(rows), _cdata.dst(out), rows.size // rows.shape[-1], rows.shape[-1], int(log))
-    return np.moveaxis(out, -1, axis)
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    outer, n, inner = _blocks(x, axis)
+    if inner == 1:
+        _cdata.kernel("softmax", dtype)(_cdata.src(x), _cdata.dst(out), outer, n, int(log))
+    else:
+        _cdata.kernel("softmax_inner", dtype)(_cdata.src(x), _cdata.dst(out), outer, n, inner, int(log))
+    return out
 
 
 def softmax_backward(y, g, axis=-1, log=False):
@@ -54,15 +59,19 @@ def softmax_backward(y, g, axis=-1, log=False):
     if y.ndim == 0:
         return np.zeros_like(g)
     axis = _axis("softmax_backward", y, axis)
-    kernel = _cdata.kernel("softmax_backward", dtype)
-    if kernel is None or y.size == 0:
+    if _cdata.kernel("softmax_backward", dtype) is None or y.size == 0:
         if log:
             return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
         return y * (g - (g * y).sum(axis=axis, keepdims=True))
-    yr, gr = _rows(y, axis), _rows(g, axis)
-    out = np.empty_like(yr)
-    kernel(_cdata.src(yr), _cdata.src(gr), _cdata.dst(out), yr.size // yr.shape[-1], yr.shape[-1], int(log))
-    return np.moveaxis(out, -1, axis)
+    y, g = np.ascontiguousarray(y), np.ascontiguousarray(g)
+    out = np.empty_like(y)
+    outer, n, inner = _blocks(y, axis)
+    if inner == 1:
+        _cdata.kernel("softmax_backward", dtype)(_cdata.src(y), _cdata.src(g), _cdata.dst(out), outer, n, int(log))
+    else:
+        _cdata.kernel("softmax_inner_backward", dtype)(_cdata.src(y), _cdata.src(g), _cdata.dst(out), outer, n, inner,
+                                                       int(log))
+    return out
 
 
 def exp_scale_rows(logp, scale):

@@ -1,15 +1,17 @@
 """Fused softmax / norm / activation / embedding / dropout kernels: forward + backward in torsh and in torch
-(2 threads), timed in the same process; the ratio is torch time / torsh time (above 1: torsh is faster)."""
+(2 threads), each in its own process; the ratio is torch time / torsh time (above 1: torsh is faster).
+``python -m torsh_benches.kernels_a``."""
 
-import sys
+import importlib
 
 import numpy as np
 
-from .timing import best_seconds, load_average, load_torch, ratio
+from . import report
+from .timing import best_seconds, load_average, per_process, ratio
 
 
 def _cases():
-    """(name, shape of the float32 input, torsh fn, torch fn, extra array inputs) for each kernel."""
+    """(name, shape of the float32 input, fn(F, T, x)) for each kernel; F and T: ``nn.functional`` and the library."""
     rng = np.random.default_rng(0)
     tgt = rng.integers(0, 1000, 128)
     idx = rng.integers(0, 10000, (32, 64))
@@ -31,6 +33,7 @@ def _cases():
 
 
 def _step(F, T, fn, x, g):
+    """One forward + backward of ``fn`` on ``x`` (its gradient reset first, so nothing accumulates)."""
     def run():
         x.grad = None
         y = fn(F, T, x)
@@ -39,43 +42,33 @@ def _step(F, T, fn, x, g):
     return run
 
 
-def run():
-    """Rows of {'case', 'torsh_s', 'torch_s', 'ratio'} (forward + backward seconds, float32)."""
-    import torsh
-    import torsh.nn.functional as tF
-
-    torch = load_torch(2)
-    rows = []
+def measure(lib_name, min_time):
+    """{case: seconds per forward + backward} in ``lib_name`` (run in that library's own process by ``run``)."""
+    lib = importlib.import_module(lib_name)
+    F = importlib.import_module(f"{lib_name}.nn.functional")
+    times = {}
     for name, shape, fn in _cases():
-        data = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-        x = torsh.tensor(data, requires_grad=True)
-        out_shape = tuple(fn(tF, torsh, x).shape)
-        grad = np.random.default_rng(2).standard_normal(out_shape).astype(np.float32)
-        ours = _step(tF, torsh, fn, x, torsh.tensor(grad))
-        theirs = None
-        if torch is not None:
-            xt = torch.tensor(data, requires_grad=True)
-            theirs = _step(torch.nn.functional, torch, fn, xt, torch.tensor(grad))
-        t_ours = t_theirs = float("inf")
-        for _ in range(3):  # alternate so both see the same machine load
-            t_ours = min(t_ours, best_seconds(ours, repeat=3, min_time=0.05))
-            if theirs is not None:
-                t_theirs = min(t_theirs, best_seconds(theirs, repeat=3, min_time=0.05))
-        t_theirs = None if theirs is None else t_theirs
-        rows.append({"case": name, "torsh_s": t_ours, "torch_s": t_theirs, "ratio": ratio(t_theirs, t_ours)})
-    return rows
+        x = lib.tensor(np.random.default_rng(1).standard_normal(shape).astype(np.float32), requires_grad=True)
+        out_shape = tuple(fn(F, lib, x).shape)
+        grad = lib.tensor(np.random.default_rng(2).standard_normal(out_shape).astype(np.float32))
+        times[name] = best_seconds(_step(F, lib, fn, x, grad), 1, min_time)
+    return times
 
 
-def main(argv=None):
+def run(repeat=3, min_time=0.05):
+    """Rows {'case', 'torsh_s', 'torch_s', 'ratio'}: forward + backward seconds, best of ``repeat`` rounds."""
+    times = per_process("kernels_a", ("torsh", "torch"), repeat, min_time=min_time)
+    theirs = times.get("torch", {})
+    return [{"case": name, "torsh_s": ours, "torch_s": theirs.get(name), "ratio": ratio(theirs.get(name), ours)}
+            for name, ours in times["torsh"].items()]
+
+
+def main():
     """Print the table with the load average it was measured under."""
     rows = run()
-    print(f"fused kernels, float32 forward+backward (load average {load_average()})")
-    print(f"{'case':32} {'torsh us':>10} {'torch us':>10} {'torch/torsh':>12}")
-    for r in rows:
-        torch_us = "-" if r["torch_s"] is None else f"{r['torch_s'] * 1e6:10.1f}"
-        print(f"{r['case']:32} {r['torsh_s'] * 1e6:10.1f} {torch_us:>10} {r['ratio'] if r['ratio'] else '-':>12}")
+    print(f"fused kernels, float32 forward+backward (load average {load_average()})\n{report.table(rows)}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -1,11 +1,13 @@
-"""Matrix-product throughput (GFLOP/s) of torsh, NumPy and PyTorch at a few sizes, and the machine's FP32 peak."""
+"""Matrix-product throughput (GFLOP/s) of torsh, NumPy and PyTorch at a few sizes (each library in its own
+process), and the machine's FP32 peak."""
 
+import importlib
 import os
 import platform
 
 import numpy as np
 
-from .timing import best_seconds, load_torch, ratio
+from .timing import best_seconds, per_process, ratio
 
 SIZES = (256, 1024, 2048)
 
@@ -48,28 +50,35 @@ def fp32_peak():
                           "no turbo"}
 
 
-def _case(lib, n):
-    if lib == "numpy":
-        a, b = np.random.rand(2, n, n).astype(np.float32)
-        return lambda: a @ b
-    a, b = lib.rand(n, n), lib.rand(n, n)
+def _case(lib_name, n):
+    """A zero-argument callable multiplying two random float32 n x n matrices in ``lib_name``."""
+    if lib_name == "numpy":
+        a, b = np.random.default_rng(0).random((2, n, n), dtype=np.float32)
+    else:
+        lib = importlib.import_module(lib_name)
+        a, b = lib.rand(n, n), lib.rand(n, n)
     return lambda: a @ b
 
 
-def run(repeat=3, min_time=0.2, sizes=SIZES):
-    """One row per size: GFLOP/s of a float32 n x n @ n x n product for each library, and torsh's ratios."""
-    import torsh_tensor
+def measure(lib_name, min_time, sizes):
+    """{case: seconds per product} in ``lib_name`` (run in that library's own process by ``run``)."""
+    return {_name(n): best_seconds(_case(lib_name, n), 1, min_time) for n in sizes}
 
-    libs = {"numpy": "numpy", "torsh": torsh_tensor}
-    torch = load_torch()
-    if torch is not None:
-        libs["torch"] = torch
+
+def _name(n):
+    """The case of size ``n``: a row's name and the key ``measure`` reports it under."""
+    return f"matmul {n}x{n} float32"
+
+
+def run(repeat=3, min_time=0.2, sizes=SIZES):
+    """One row per size: GFLOP/s of float32 n x n @ n x n in each library (best of rounds) and torsh's ratios."""
+    times = per_process("matmul", ("numpy", "torsh", "torch"), repeat, min_time=min_time, sizes=sizes)
     peak = fp32_peak()["gflops"]
     rows = []
     for n in sizes:
-        row = {"case": f"matmul {n}x{n} float32"}
-        for name, lib in libs.items():
-            row[f"{name}_gflops"] = round(2 * n ** 3 / best_seconds(_case(lib, n), repeat, min_time) / 1e9, 1)
+        row = {"case": _name(n)}
+        for name, seconds in times.items():
+            row[f"{name}_gflops"] = round(2 * n ** 3 / seconds[_name(n)] / 1e9, 1)
         t = row["torsh_gflops"]
         row["torsh_vs_numpy"] = ratio(t, row["numpy_gflops"])
         row["torsh_vs_torch"] = ratio(t, row.get("torch_gflops"))

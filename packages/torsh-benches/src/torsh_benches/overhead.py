@@ -1,11 +1,12 @@
-"""Per-op overhead: microseconds per call of small adds in torsh, PyTorch and NumPy, timed in the same run.
+"""Per-op overhead: microseconds per call of small adds in torsh, PyTorch and NumPy, each in its own process.
 
 Adding 1-element tensors measures almost nothing but the framework's Python/dispatch cost; 1000 elements adds a
 little real work. Each size runs forward only, forward with inputs that require grad (graph recording), and
-forward plus ``.sum().backward()``. ``python -m torsh_benches.overhead [--json out.json] [--repeat 7]``.
+forward plus ``.sum().backward()``. ``python -m torsh_benches.overhead [--json out.json] [--repeat 3]``.
 """
 
 import argparse
+import importlib
 import json
 import platform
 import sys
@@ -14,17 +15,21 @@ import timeit
 
 import numpy as np
 
+from .timing import TORCH_THREADS, per_process, ratio, torch_version
+
 SIZES = (1, 1000)
 MODES = ("forward", "forward, requires_grad", "forward+backward")
+CASES = {f"add {n} elem, {mode}": (n, mode) for n in SIZES for mode in MODES}
 
 
-def _cases(lib, n, mode):
-    """A zero-argument callable doing one step of ``mode`` on ``n``-element float32 operands in ``lib``."""
-    if lib == "numpy":
+def _case(lib_name, n, mode):
+    """A callable doing one step of ``mode`` on two ``n``-element float32 operands; None where NumPy lacks it."""
+    if lib_name == "numpy":
         if mode != "forward":
             return None
         a, b = np.random.rand(2, n).astype(np.float32)
         return lambda: a + b
+    lib = importlib.import_module(lib_name)
     rg = mode != "forward"
     a = lib.rand(n, requires_grad=rg)
     b = lib.rand(n, requires_grad=rg)
@@ -47,34 +52,22 @@ def time_us(fn, repeat, min_time):
     return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
 
 
-def _load_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(2)
-    return torch
+def measure(lib_name, min_time):
+    """{case: CPU microseconds per call} in ``lib_name`` (run in that library's own process by ``run``)."""
+    fns = {case: _case(lib_name, n, mode) for case, (n, mode) in CASES.items()}
+    return {case: time_us(fn, 1, min_time) for case, fn in fns.items() if fn is not None}
 
 
-def run(repeat=5, min_time=0.05, libs=None):
-    """One row per (size, mode): {'case', 'numpy_us', 'torch_us', 'torsh_us', 'torsh_vs_torch'}."""
-    import torsh_tensor
-
-    available = {"numpy": "numpy", "torsh": torsh_tensor}
-    torch = _load_torch()
-    if torch is not None:
-        available["torch"] = torch
-    libs = [name for name in (libs or ("numpy", "torch", "torsh")) if name in available]
+def run(repeat=3, min_time=0.05, libs=("numpy", "torch", "torsh")):
+    """One row per (size, mode): {'case', 'numpy_us', 'torch_us', 'torsh_us', 'torsh_vs_torch'}, best of rounds."""
+    times = per_process("overhead", libs, repeat, min_time=min_time)
     rows = []
-    for n in SIZES:
-        for mode in MODES:
-            row = {"case": f"add {n} elem, {mode}"}
-            for name in libs:
-                fn = _cases(available[name], n, mode)
-                row[f"{name}_us"] = None if fn is None else round(time_us(fn, repeat, min_time), 3)
-            t, p = row.get("torsh_us"), row.get("torch_us")
-            row["torsh_vs_torch"] = round(t / p, 2) if t and p else None
-            rows.append(row)
+    for case in CASES:
+        row = {"case": case}
+        for name, us in times.items():
+            row[f"{name}_us"] = round(us[case], 3) if case in us else None
+        row["torsh_vs_torch"] = ratio(row.get("torsh_us"), row.get("torch_us"))
+        rows.append(row)
     return rows
 
 
@@ -93,18 +86,19 @@ def table(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the results to this JSON file")
-    parser.add_argument("--repeat", type=int, default=7, help="timeit repeats; the best one counts")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds, each library in a fresh process per round; the best one counts")
     parser.add_argument("--min-time", type=float, default=0.1, help="seconds each timed loop should last")
     args = parser.parse_args(argv)
-    torch = _load_torch()
     rows = run(args.repeat, args.min_time)
+    torch = torch_version()
     versions = f"python {platform.python_version()}, numpy {np.__version__}, " + (
-        f"torch {torch.__version__} with 2 threads" if torch else "torch not installed")
+        f"torch {torch} with {TORCH_THREADS} threads" if torch else "torch not installed")
     print(f"per-call overhead in CPU microseconds, best of {args.repeat} ({versions})")
     print(table(rows))
     if args.json:
         meta = {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
-                "torch": torch.__version__ if torch else None, "torch_threads": 2 if torch else None,
+                "torch": torch, "torch_threads": TORCH_THREADS if torch else None,
                 "repeat": args.repeat, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "argv": sys.argv[1:]}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "results": rows}, f, indent=2)

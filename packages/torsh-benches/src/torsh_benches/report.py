@@ -36,7 +36,7 @@ def ratios(results):
 
 
 def chart(results, path):
-    """Draw the ratios as horizontal bars (1.0 = as fast as torch); False when matplotlib is not installed."""
+    """Draw the ratios as horizontal bars (1.0 = as fast as torch); False without matplotlib or torch ratios."""
     try:
         import matplotlib
 

@@ -1,8 +1,8 @@
 """``python -m torsh_benches``: every benchmark in one run, printed, saved as JSON and charted.
 
 Sections: per-op overhead, matmul GFLOP/s, the ``a * b + c`` chain's GB/s, the kernel engineers' fused kernels,
-and the three training steps. Timings never fail anything; the load average is printed next to them because
-the machine may be shared.
+and the three training steps. Each library is timed in its own processes (see timing.per_process). Timings
+never fail anything; the load average is printed next to them because the machine may be shared.
 """
 
 import argparse
@@ -15,20 +15,20 @@ import time
 import numpy as np
 
 from . import elementwise, kernels, matmul, overhead, report, training
-from .timing import load_average, load_torch
+from .timing import TORCH_THREADS, load_average, torch_version
 
 SECTIONS = ("overhead", "matmul", "elementwise", "kernels", "training")
 
 
 def run(sections=SECTIONS, quick=False, log=print):
     """{section: rows}; ``quick`` shrinks every timing loop (for tests, not for numbers)."""
-    rep, t = (1, 0.0) if quick else (5, 0.2)
+    rounds, t = (1, 0.01) if quick else (3, 0.2)
     steps = {
-        "overhead": lambda: overhead.run(rep, t / 2),
-        "matmul": lambda: matmul.run(rep, t, sizes=(64,) if quick else matmul.SIZES),
-        "elementwise": lambda: elementwise.run(rep, t, n=1000 if quick else elementwise.N),
-        "kernels": kernels.run,
-        "training": lambda: training.run(rep if quick else 3, t if quick else 1.0),
+        "overhead": lambda: overhead.run(rounds, t / 2),
+        "matmul": lambda: matmul.run(rounds, t, sizes=(128,) if quick else matmul.SIZES),
+        "elementwise": lambda: elementwise.run(rounds, t, n=1000 if quick else elementwise.N),
+        "kernels": lambda: kernels.run(rounds, t / 4),
+        "training": lambda: training.run(rounds, t if quick else 1.0),
     }
     results = {}
     for name in sections:
@@ -42,8 +42,8 @@ def run(sections=SECTIONS, quick=False, log=print):
 def _section_text(name, rows):
     if name == "kernels":
         parts = [f"== {name}: fused kernels vs torch =="]
-        for r in rows or [{"module": "-", "text": "kernels_a.py / kernels_b.py not present yet"}]:
-            body = report.table(r["rows"]) if "rows" in r else r.get("text") or f"failed: {r.get('error')}"
+        for r in rows:
+            body = report.table(r["rows"]) if "rows" in r else f"failed: {r['error']}"
             parts.append(f"-- {r['module']}\n{body}")
         return "\n".join(parts)
     title = {"overhead": "per-op overhead, CPU microseconds per call",
@@ -54,11 +54,12 @@ def _section_text(name, rows):
 
 
 def meta(argv):
-    torch = load_torch()
+    """Versions, machine and load for the JSON; torch is not imported here (its OpenMP pool would start)."""
+    torch = torch_version()
     return {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
-            "cpus": os.cpu_count(), "torch": torch.__version__ if torch else None,
-            "torch_threads": torch.get_num_threads() if torch else None, "fp32_peak": matmul.fp32_peak(),
-            "load_average_start": load_average(), "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "argv": argv}
+            "cpus": os.cpu_count(), "torch": torch, "torch_threads": TORCH_THREADS if torch else None,
+            "fp32_peak": matmul.fp32_peak(), "load_average_start": load_average(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "argv": argv}
 
 
 def main(argv=None):
@@ -83,5 +84,5 @@ def main(argv=None):
         json.dump({"meta": info, "results": results}, f, indent=2)
     png = os.path.splitext(args.json)[0] + ".png"
     drawn = report.chart(results, png)
-    print(f"saved {args.json}" + (f" and {png}" if drawn else " (no chart: matplotlib not installed)"))
+    print(f"saved {args.json}" + (f" and {png}" if drawn else " (no chart: needs matplotlib and torch)"))
     return 0

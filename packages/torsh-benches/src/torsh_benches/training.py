@@ -1,4 +1,4 @@
-"""Training-step throughput (samples/s) of the same three models in torsh and PyTorch, timed in one run.
+"""Training-step throughput (samples/s) of the same three models in torsh and PyTorch, each in its own process.
 
 The models are built from the shared PyTorch API (``lib`` is ``torch`` or ``torsh``), so both libraries run
 exactly the same program: an MLP 784-512-512-10 with Adam, a LeNet-style CNN on 28x28 with SGD-momentum and a
@@ -6,12 +6,10 @@ TransformerEncoderLayer (d_model 128, 4 heads, seq 64) with AdamW.
 """
 
 import importlib
-import subprocess
-import sys
 
 import numpy as np
 
-from .timing import best_seconds, load_torch, ratio
+from .timing import best_seconds, per_process, ratio
 
 
 def mlp(lib):
@@ -72,46 +70,26 @@ def step_fn(lib, build, seed=0):
     return step, shape[0]
 
 
-def _libs():
-    """The libraries to compare: torsh, and torch when it is installed."""
-    import importlib.util
-
-    return ["torsh"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
-
-
-def _seconds_per_step(lib_name, name, min_time):
-    """(best seconds per step, batch size) of model ``name`` in a fresh process importing only ``lib_name``.
-
-    Each library gets its own process, as in real use: torsh's C kernels and PyTorch share one OpenMP runtime
-    when both are imported, and whichever loads it first decides how its idle threads wait.
-    """
-    code = f"from torsh_benches.training import _measure; _measure({lib_name!r}, {name!r}, {min_time!r})"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
-    seconds, batch = out.stdout.split()[-2:]
-    return float(seconds), int(batch)
-
-
-def _measure(lib_name, name, min_time):
-    """Print the best seconds per step and the batch size (run by ``_seconds_per_step`` in a child process)."""
-    lib = load_torch() if lib_name == "torch" else importlib.import_module(lib_name)
-    fn, batch = step_fn(lib, MODELS[name])
-    print(best_seconds(fn, 1, min_time), batch)
+def measure(lib_name, min_time, models):
+    """{model: best seconds per training sample} in ``lib_name`` (run in that library's own process by ``run``)."""
+    lib = importlib.import_module(lib_name)
+    times = {}
+    for name in models:
+        fn, batch = step_fn(lib, MODELS[name])
+        times[name] = best_seconds(fn, 1, min_time) / batch
+    return times
 
 
 def run(repeat=3, min_time=0.5, models=None):
     """One row per model: samples/s in each library (best of ``repeat``; the libraries alternate, each in its
     own process) and the ratio."""
-    libs = _libs()
+    models = list(models or MODELS)
+    times = per_process("training", ("torsh", "torch"), repeat, min_time=min_time, models=models)
     rows = []
-    for name in models or MODELS:
-        best = {lib_name: float("inf") for lib_name in libs}
-        for _ in range(repeat):  # alternate so that a busy spell on the shared machine hits both
-            for lib_name in libs:
-                seconds, batch = _seconds_per_step(lib_name, name, min_time)
-                best[lib_name] = min(best[lib_name], seconds)
+    for name in models:
         row = {"case": name}
-        for lib_name in libs:
-            row[f"{lib_name}_samples_s"] = round(batch / best[lib_name], 1)
+        for lib_name, seconds in times.items():
+            row[f"{lib_name}_samples_s"] = round(1 / seconds[name], 1)
         row["torsh_vs_torch"] = ratio(row["torsh_samples_s"], row.get("torch_samples_s"))
         rows.append(row)
     return rows

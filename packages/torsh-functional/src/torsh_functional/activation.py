@@ -82,6 +82,8 @@ def threshold_(input, threshold, value):
 
 def relu(input, inplace=False):
     """max(0, x); the gradient at 0 is 0, as in PyTorch."""
+    if fast(input):
+        return _fused(input, "relu", kernels.relu, kernels.relu_backward, lambda x: (x <= 0).logical_not(), inplace)
     xp = xp_of(input)
     return _pointwise(input, "relu", lambda a: xp.maximum(a, 0).astype(a.dtype, copy=False), lambda x: x > 0,
                       inplace, floats_only=False)

@@ -1,9 +1,11 @@
 """linear and bilinear layers' maths: one BLAS matmul over all leading dimensions."""
 
+from torsh_backend.blas import matmul as array_matmul
 from torsh_core.errors import ShapeError, TorshRuntimeError
 from torsh_tensor.amp import cast_inputs
 
-from ._op import check_tensor, dtype_name
+from ._fastpath import fast
+from ._op import check_tensor, dtype_name, is_grad_enabled, result, wrap
 
 
 def linear(input, weight, bias=None):
@@ -20,6 +22,8 @@ def linear(input, weight, bias=None):
         rows = 1 if input.ndim == 1 else input.numel() // input.shape[-1]
         raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                          f"{'x'.join(map(str, reversed(weight.shape)))})")
+    if input.ndim > 1 and weight.ndim == 2 and fast(input, weight, bias):
+        return _fused_linear(input, weight, bias)
     lead = tuple(input.shape[:-1])
     flat = input.reshape(-1, input.shape[-1]) if input.ndim > 2 else input
     out = flat @ weight.t()
@@ -29,6 +33,36 @@ def linear(input, weight, bias=None):
                                     f"{dtype_name(out)}")
         out = out + bias
     return out.reshape(lead + tuple(out.shape[1:])) if input.ndim > 2 else out
+
+
+# PyTorch's grad_fn names for linear: addmm / mm on matrices, a view of them for more dimensions
+_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0", (False, True): "ViewBackward0",
+          (False, False): "UnsafeViewBackward0"}
+
+
+def _fused_linear(input, weight, bias):
+    """One product on torsh's thread pool with the bias added in place, recorded as one node (as PyTorch's addmm)."""
+    x = input._data
+    y = array_matmul(x.reshape(-1, x.shape[-1]), weight._data.T)
+    if bias is not None:
+        y += bias._data
+    return result(y.reshape(x.shape[:-1] + y.shape[1:]), (input, weight, bias), _fused_linear_backward,
+                  _NAMES[input.ndim == 2, bias is not None], save=(input, weight), has_bias=bias is not None)
+
+
+def _fused_linear_backward(node, g):
+    """Each input's gradient only when it takes one; NumPy arrays directly unless a graph of it is recorded."""
+    x, w = node.saved_tensors
+    want = [e is not None for e in node.next_functions]
+    g2 = g.reshape(-1, g.shape[-1])
+    if not is_grad_enabled():
+        g2a, x2a = g2._data, x._data.reshape(-1, x.shape[-1])
+        return (wrap(array_matmul(g2a, w._data).reshape(x.shape)) if want[0] else None,
+                wrap(array_matmul(g2a.T, x2a)) if want[1] else None,
+                wrap(g2a.sum(0)) if node.has_bias and want[2] else None)
+    return ((g2 @ w).reshape(tuple(x.shape)) if want[0] else None,
+            g2.t() @ x.reshape(-1, x.shape[-1]) if want[1] else None,
+            g2.sum(0) if node.has_bias and want[2] else None)
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -380,11 +380,13 @@ def _view_of(arr, base):
     return t
 
 
-def _edges(inputs):
-    """Each input's (node, output index) its gradient flows to: its grad_fn, a leaf's AccumulateGrad, or None."""
-    edges = []
+def _edges_and_meta(inputs):
+    """Each input's (node, output index) its gradient flows to (its grad_fn, a leaf's AccumulateGrad, or None),
+    and its (NumPy dtype, shape) (None for non-tensors), gathered in one pass: every recorded op runs this."""
+    edges, meta = [], []
     for t in inputs:
         if isinstance(t, Tensor):
+            meta.append((t._data.dtype, t._data.shape))
             fn = t.grad_fn
             if fn is not None:
                 edges.append((fn, t._output_nr))
@@ -394,8 +396,13 @@ def _edges(inputs):
             else:
                 edges.append(None)
         else:
+            meta.append(None)
             edges.append(None)
-    return tuple(edges)
+    return tuple(edges), tuple(meta)
+
+
+def _edges(inputs):
+    return _edges_and_meta(inputs)[0]
 
 
 def record(out, backward_fn, inputs, name):

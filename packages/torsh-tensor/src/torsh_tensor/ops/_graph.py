@@ -5,29 +5,28 @@ float32 gradient, a real input multiplied by a complex scalar a real one) and su
 Ops record through these wrappers so that every backward formula gets that for free.
 """
 
+from torsh_autograd.node import Node
 from torsh_core.errors import TorshRuntimeError
 
 from .. import _tensor
-from .._tensor import _NP2DT, Tensor
-
-
-def _meta(inputs):
-    """(NumPy dtype, shape) of each tensor input: what its gradient must come back as."""
-    return tuple([(t._data.dtype, t._data.shape) if isinstance(t, Tensor) else None for t in inputs])
+from .._tensor import _NP2DT
 
 
 def record(out, backward_fn, inputs, name):
     """``_tensor.record`` whose gradients are fitted to the inputs (see module docstring)."""
-    node = _tensor.record(out, _fitted, inputs, name)
+    edges, meta = _tensor._edges_and_meta(inputs)
+    node = Node(_fitted, edges, name)
+    out.grad_fn = node
+    out._rg = True
     node.op_backward = backward_fn
-    node.in_meta = _meta(inputs)
+    node.in_meta = meta
     return node
 
 
 def record_multi(outs, backward_fn, inputs, name):
     node = _tensor.record_multi(outs, _fitted, inputs, name)
     node.op_backward = backward_fn
-    node.in_meta = _meta(inputs)
+    node.in_meta = _tensor._edges_and_meta(inputs)[1]
     return node
 
 

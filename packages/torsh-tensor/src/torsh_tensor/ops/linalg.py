@@ -10,6 +10,11 @@ from .._tensor import Tensor, _wrap, needs_grad
 from ..amp.policy import cast_inputs
 from ._graph import record
 
+try:  # products on torsh's own thread pool; NumPy's matmul where the compiled backend is missing
+    from torsh_backend.blas import matmul as _array_matmul
+except ImportError:
+    _array_matmul = np.matmul
+
 __all__ = """
 matmul mm bmm mv dot vdot outer ger addmm addmv baddbmm addbmm einsum tensordot inner kron trace
 """.split()
@@ -50,7 +55,7 @@ def _matmul(input, other):
                              f"{'x'.join(map(str, b.shape))})")
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[-1]}] but got: "
                          f"[{kb}]. (matmul of shapes {list(a.shape)} and {list(b.shape)})")
-    out = _wrap(wrap_result(_low_precision_matmul(a, b) if a.dtype in _LOW else np.matmul(a, b)))
+    out = _wrap(wrap_result(_low_precision_matmul(a, b) if a.dtype in _LOW else _array_matmul(a, b)))
     if needs_grad(input, other):
         node = record(out, _matmul_backward, (input, other), _MATMUL_NAMES.get((a.ndim, b.ndim), "MatmulBackward0"))
         node.save_for_backward(input, other)
@@ -65,7 +70,7 @@ def _low_precision_matmul(a, b):
     them); CuPy's half matmul already does that."""
     if type(a) is not np.ndarray:
         return np.matmul(a, b)
-    return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    return _array_matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
 
 
 _MATMUL_NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0", (3, 3): "BmmBackward0"}

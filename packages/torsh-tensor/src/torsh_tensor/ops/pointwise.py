@@ -11,6 +11,11 @@ from . import _special_math as special
 from ._graph import record
 from ._saved import save_output, saved_output
 
+try:
+    from torsh_backend.activation import relu as _relu_kernel
+except ImportError:  # the compiled backend is missing: NumPy alone
+    _relu_kernel = None
+
 __all__ = """
 exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh arcsin
 arccos arctan arcsinh arccosh arctanh sigmoid relu reciprocal erf erfc erfinv lgamma digamma polygamma deg2rad
@@ -97,8 +102,14 @@ acosh = _unary("acosh", np.arccosh, lambda x, y, g: g / (x * x - 1).sqrt())
 atanh = _unary("atanh", np.arctanh, lambda x, y, g: g / (1 - x * x))
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 sigmoid = _unary("sigmoid", lambda a: _sigmoid(a), lambda x, y, g: g * y() * (1 - y()), uses="y")
-relu = _unary("relu", lambda a: np.maximum(a, np.zeros((), a.dtype)), lambda x, y, g: g * (y() > 0), dtype="same",
-              uses="y")
+def _relu_array(a):
+    """max(a, 0) keeping NaN and -0.0 (PyTorch's clamp_min); one C pass for CPU float arrays."""
+    if _relu_kernel is not None and type(a) is np.ndarray:
+        return _relu_kernel(a)
+    return np.where(a < 0, a.dtype.type(0), a)
+
+
+relu = _unary("relu", lambda a: _relu_array(a), lambda x, y, g: g * (y() <= 0).logical_not(), dtype="same", uses="y")
 reciprocal = _unary("reciprocal", lambda a: 1 / a, lambda x, y, g: -g * y() ** 2, uses="y")
 erf = _unary("erf", special.erf, lambda x, y, g: g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
 erfc = _unary("erfc", special.erfc, lambda x, y, g: -g * TWO_OVER_SQRT_PI * (-(x * x)).exp())
