@@ -156,6 +156,37 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                                  \
     }
 
+/* Cross entropy of logits rows against class indices, without storing log-probabilities: per row the max and
+   the sum of exponentials give lse = log sum exp x; loss = lse - x[t] (0 for an ignored row). The backward
+   recomputes exp(x - lse) in its one pass. */
+#define TB_CROSS_ENTROPY(NAME, BACKWARD, T, EXP, LOG)                                                     \
+    TB_CLONES void NAME(const T *x, const int64_t *t, T *lse, T *loss, int64_t rows, int64_t cols,        \
+                        int64_t ignore) {                                                                  \
+        TB_PARALLEL_ROWS(rows * cols)                                                                      \
+        for (int64_t r = 0; r < rows; r++) {                                                               \
+            const T *xr = x + r * cols;                                                                    \
+            T m = -INFINITY, s = 0;                                                                        \
+            _Pragma("omp simd reduction(max : m)")                                                         \
+            for (int64_t c = 0; c < cols; c++) m = xr[c] > m ? xr[c] : m;                                  \
+            const T shift = isfinite(m) ? m : 0; /* an all -inf or +inf row: NaN below, as PyTorch */      \
+            _Pragma("omp simd reduction(+ : s)")                                                           \
+            for (int64_t c = 0; c < cols; c++) s += EXP(xr[c] - shift);                                    \
+            lse[r] = shift + LOG(s);                                                                       \
+            loss[r] = t[r] == ignore ? 0 : lse[r] - xr[t[r]];                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+    TB_CLONES void BACKWARD(const T *x, const int64_t *t, const T *lse, const T *scale, T *dx, int64_t rows, \
+                            int64_t cols, int64_t ignore) {                                                \
+        TB_PARALLEL_ROWS(rows * cols)                                                                      \
+        for (int64_t r = 0; r < rows; r++) {                                                               \
+            const T *xr = x + r * cols, l = lse[r], k = t[r] == ignore ? 0 : scale[r];                     \
+            T *dr = dx + r * cols;                                                                         \
+            _Pragma("omp simd")                                                                            \
+            for (int64_t c = 0; c < cols; c++) dr[c] = EXP(xr[c] - l) * k;                                 \
+            if (t[r] != ignore) dr[t[r]] -= k;                                                             \
+        }                                                                                                  \
+    }
+
 TB_SOFTMAX(tb_softmax_f32, float, tb_expf, logf)
 TB_SOFTMAX(tb_softmax_f64, double, tb_exp_f64, log)
 TB_SOFTMAX_BACKWARD(tb_softmax_backward_f32, float, tb_expf)
@@ -166,3 +197,5 @@ TB_SOFTMAX_INNER(tb_softmax_inner_f32, float, tb_expf, logf)
 TB_SOFTMAX_INNER(tb_softmax_inner_f64, double, tb_exp_f64, log)
 TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f32, float, tb_expf)
 TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f64, double, tb_exp_f64)
+TB_CROSS_ENTROPY(tb_cross_entropy_f32, tb_cross_entropy_backward_f32, float, tb_expf, logf)
+TB_CROSS_ENTROPY(tb_cross_entropy_f64, tb_cross_entropy_backward_f64, double, tb_exp_f64, log)

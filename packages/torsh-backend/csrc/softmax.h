@@ -23,6 +23,18 @@ void tb_softmax_inner_backward_f32(const float *y, const float *g, float *dx, in
 void tb_softmax_inner_backward_f64(const double *y, const double *g, double *dx, int64_t outer, int64_t len,
                                    int64_t inner, int take_log);
 
+/* Cross entropy of logits (rows, cols) against class indices t (each in [0, cols) or == ignore: checked by the
+   caller): lse[r] = log sum exp x[r, :], loss[r] = lse[r] - x[r, t[r]] (0 where t[r] == ignore).
+   Backward: dx[r, :] = scale[r] * (exp(x[r, :] - lse[r]) - onehot(t[r])) (0 where t[r] == ignore). */
+void tb_cross_entropy_f32(const float *x, const int64_t *t, float *lse, float *loss, int64_t rows, int64_t cols,
+                          int64_t ignore);
+void tb_cross_entropy_f64(const double *x, const int64_t *t, double *lse, double *loss, int64_t rows, int64_t cols,
+                          int64_t ignore);
+void tb_cross_entropy_backward_f32(const float *x, const int64_t *t, const float *lse, const float *scale, float *dx,
+                                   int64_t rows, int64_t cols, int64_t ignore);
+void tb_cross_entropy_backward_f64(const double *x, const int64_t *t, const double *lse, const double *scale,
+                                   double *dx, int64_t rows, int64_t cols, int64_t ignore);
+
 /* Cross entropy's backward before the target term: dx[r, :] = exp(logp[r, :]) * scale[r]. */
 void tb_exp_scale_rows_f32(const float *logp, const float *scale, float *dx, int64_t rows, int64_t cols);
 void tb_exp_scale_rows_f64(const double *logp, const double *scale, double *dx, int64_t rows, int64_t cols);

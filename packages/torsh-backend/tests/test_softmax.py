@@ -79,3 +79,57 @@ def test_bad_input_raises():
         S.softmax_backward(a, np.ones((3, 2), np.float32))
     with pytest.raises(ShapeError):
         S.exp_scale_rows(a, np.ones(3, np.float32))
+
+
+def ce_ref(x, t, ignore):
+    x = x.astype(np.float64)
+    m = x.max(axis=1, keepdims=True)
+    lse = (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True)))[:, 0]
+    valid = t != ignore
+    loss = np.where(valid, lse - x[np.arange(len(x)), np.where(valid, t, 0)], 0)
+    return loss, lse
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (128, 1001), (3, 40000)])
+def test_cross_entropy_matches_numpy(dtype, shape, random, spy_kernels):
+    x = random(shape, dtype, 1) * 3
+    t = np.random.default_rng(2).integers(0, shape[1], shape[0])
+    t[::3] = -100  # ignored rows: loss and gradient 0
+    loss, lse = S.cross_entropy(x, t)
+    want_loss, want_lse = ce_ref(x, t, -100)
+    np.testing.assert_allclose(loss, want_loss, rtol=10 * TOL[dtype], atol=10 * TOL[dtype] * shape[1] ** 0.5)
+    np.testing.assert_allclose(lse, want_lse, rtol=10 * TOL[dtype], atol=10 * TOL[dtype])
+    scale = random((shape[0],), dtype, 3)
+    dx = S.cross_entropy_backward(x, t, lse, scale)
+    p = np.exp(x.astype(np.float64) - want_lse[:, None])
+    onehot = np.zeros_like(p)
+    valid = t != -100
+    onehot[np.nonzero(valid)[0], t[valid]] = 1
+    want = (p - onehot) * np.where(valid, scale, 0)[:, None]
+    np.testing.assert_allclose(dx, want, rtol=10 * TOL[dtype], atol=10 * TOL[dtype])
+    assert dx.dtype == loss.dtype == lse.dtype == dtype
+    assert spy_kernels == ["cross_entropy", "cross_entropy_backward"]
+
+
+def test_cross_entropy_strided_empty_and_bad_input(random):
+    x = random((6, 50), np.float64)[::2, ::3]
+    t = np.array([0, 16, 5])
+    np.testing.assert_allclose(S.cross_entropy(x, t)[0], ce_ref(x, t, -100)[0], rtol=1e-13)
+    np.testing.assert_allclose(S.cross_entropy_backward(x, t, *S.cross_entropy(x, t)[1:], np.ones(3)),
+                               S.cross_entropy_backward(x.copy(), t, S.cross_entropy(x, t)[1], np.ones(3)))
+    loss, lse = S.cross_entropy(np.empty((0, 4), np.float32), np.empty(0, np.int64))
+    assert loss.shape == lse.shape == (0,)
+    assert S.cross_entropy(np.empty((2, 0)), np.array([-100, -100]))[0].tolist() == [0, 0]
+    with pytest.raises(TorshIndexError, match="Target 7 is out of bounds"):
+        S.cross_entropy(np.ones((2, 7)), np.array([1, 7]))
+    with pytest.raises(TorshIndexError, match="Target -2 is out of bounds"):
+        S.cross_entropy(np.ones((2, 7)), np.array([-2, 1]))
+    with pytest.raises(ShapeError, match="int64 class indices"):
+        S.cross_entropy(np.ones((2, 7)), np.array([1, 2], np.int32))
+    with pytest.raises(ShapeError, match="int64 class indices"):
+        S.cross_entropy(np.ones((2, 7, 1)), np.array([1, 2]))
+    with pytest.raises(ShapeError, match="'lse' and 'scale'"):
+        S.cross_entropy_backward(np.ones((2, 7)), np.array([1, 2]), np.ones(3), np.ones(2))
+    nan_row = np.array([[-np.inf, -np.inf], [0.0, 1.0]])
+    assert np.isnan(S.cross_entropy(nan_row, np.array([0, 1]))[0][0])

@@ -70,6 +70,20 @@ def test_gradients(rng, leaf, check_grad):
     check_grad(lambda x: F.cross_entropy(x, tk, label_smoothing=0.1), xk)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_path_gradients_with_ignored_rows(rng, leaf, check_grad, reduction):
+    """The one-node C path ((N, C) logits, indices, no weight or smoothing): values, both derivatives, its name."""
+    x, t = leaf(rng.standard_normal((6, 5)) * 3), T.tensor(np.array([0, 4, -100, 2, 2, 1]))
+    out = F.cross_entropy(x, t, reduction=reduction)
+    assert out.grad_fn.name() == "NllLossBackward0"
+    np.testing.assert_allclose(out.detach().numpy(), ce_reference(x.detach().numpy(), t.numpy(), None, -100, 0.0,
+                                                                  reduction), rtol=1e-12)
+    check_grad(lambda x: F.cross_entropy(x, t, reduction=reduction), x, second=True)
+    x32 = T.tensor(x.detach().numpy().astype(np.float32), requires_grad=True)
+    F.cross_entropy(x32, t, reduction=reduction).sum().backward()
+    assert x32.grad.numpy().dtype == np.float32 and x32.grad.numpy()[2].tolist() == [0] * 5
+
+
 def test_all_targets_ignored_gives_nan_like_pytorch():
     out = F.cross_entropy(T.ones(2, 3), T.tensor([-100, -100]))
     assert np.isnan(out.item())

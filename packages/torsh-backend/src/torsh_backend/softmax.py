@@ -7,6 +7,7 @@ from torsh_core.errors import ShapeError, TorshIndexError
 
 from . import _cdata
 from ._checks import require_arrays
+from ._native import ffi
 
 
 def _axis(op, x, axis):
@@ -87,3 +88,54 @@ def exp_scale_rows(logp, scale):
     out = np.empty_like(logp)
     kernel(_cdata.src(logp), _cdata.src(scale), _cdata.dst(out), logp.shape[0], logp.shape[1])
     return out
+
+
+def _ce_arrays(op, x, target):
+    dtype = require_arrays(op, x=x)
+    if x.ndim != 2 or not isinstance(target, np.ndarray) or target.shape != x.shape[:1] or target.dtype != np.int64:
+        raise ShapeError(f"{op}(): expected logits (N, C) and int64 class indices (N,), got {x.shape} and "
+                         f"{getattr(target, 'shape', type(target).__name__)}")
+    return dtype
+
+
+def cross_entropy(x, target, ignore_index=-100):
+    """(loss per row, log-sum-exp per row) of logits (N, C) against class indices (N,): loss = lse - x[t], 0 for
+    rows whose target is ``ignore_index``; IndexError for another class outside [0, C)."""
+    dtype = _ce_arrays("cross_entropy", x, target)
+    valid = target != ignore_index
+    bad = valid & ((target < 0) | (target >= x.shape[1]))
+    if bad.any():
+        raise TorshIndexError(f"Target {int(target[bad][0])} is out of bounds.")
+    kernel = _cdata.kernel("cross_entropy", dtype)
+    if kernel is None or x.size == 0:
+        with np.errstate(all="ignore"):
+            m = x.max(axis=1, initial=-np.inf)
+            shift = np.where(np.isfinite(m), m, 0)
+            lse = (shift + np.log(np.exp(x - shift[:, None]).sum(axis=1))).astype(dtype, copy=False)
+        picked = x[np.arange(len(x)), np.where(valid, target, 0)] if x.size else np.zeros(len(x), dtype)
+        return np.where(valid, lse - picked, 0).astype(dtype), lse
+    x = np.ascontiguousarray(x)
+    lse, loss = np.empty(len(x), dtype), np.empty(len(x), dtype)
+    kernel(_cdata.src(x), ffi.from_buffer("int64_t[]", target), _cdata.dst(lse), _cdata.dst(loss), x.shape[0],
+           x.shape[1], ignore_index)
+    return loss, lse
+
+
+def cross_entropy_backward(x, target, lse, scale, ignore_index=-100):
+    """d loss / d x of ``cross_entropy`` with each row's loss weighted by ``scale``: scale * (softmax(x) - onehot)."""
+    dtype = _ce_arrays("cross_entropy_backward", x, target)
+    require_arrays("cross_entropy_backward", x=x, lse=lse, scale=scale)
+    if lse.shape != target.shape or scale.shape != target.shape:
+        raise ShapeError(f"cross_entropy_backward(): 'lse' and 'scale' must have shape {target.shape}")
+    kernel = _cdata.kernel("cross_entropy_backward", dtype)
+    valid = target != ignore_index
+    if kernel is None or x.size == 0:
+        dx = np.exp(x - lse[:, None]) * np.where(valid, scale, 0)[:, None]
+        rows = np.nonzero(valid)[0]
+        dx[rows, target[rows]] -= scale[rows]
+        return dx.astype(dtype, copy=False)
+    x = np.ascontiguousarray(x)
+    dx = np.empty_like(x)
+    kernel(_cdata.src(x), ffi.from_buffer("int64_t[]", target), _cdata.src(np.ascontiguousarray(lse)),
+           _cdata.src(np.ascontiguousarray(scale)), _cdata.dst(dx), x.shape[0], x.shape[1], ignore_index)
+    return dx

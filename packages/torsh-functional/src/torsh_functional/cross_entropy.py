@@ -12,6 +12,7 @@ from torsh_core.errors import TorshIndexError, TorshNotImplementedError, TorshRu
 from torsh_tensor.amp import cast_inputs
 
 from . import _reduction
+from ._fastpath import fast
 from ._op import check_tensor, class_index, dtype_name, is_grad_enabled, result, wrap, xp_of
 from .softmax import log_softmax
 
@@ -114,6 +115,38 @@ def _dense_ce_backward(x, q, g):
     return (p * q.sum(1, keepdim=True) - q) * g.unsqueeze(1)
 
 
+# -- one C pass each way for the common case: (N, C) logits, class indices, no weights or smoothing ----------
+def _fused_index_ce(x, t, ignore_index, reduction):
+    """The reduced (or per-row) loss as one node; log-probabilities are never stored, only each row's lse."""
+    target = t._data.astype(np.int64, copy=False)
+    loss, lse = kernels.cross_entropy(x._data, target, ignore_index)
+    count = int((target != ignore_index).sum())
+    if reduction != "none":
+        with np.errstate(invalid="ignore", divide="ignore"):  # no valid row: 0 / 0 = NaN, as PyTorch
+            total = loss.sum(dtype=loss.dtype)
+            loss = np.asarray(total / loss.dtype.type(count) if reduction == "mean" else total)
+    return result(loss, (x,), _fused_index_ce_backward, "NllLossBackward0", save=(x,), target=target, lse=lse,
+                  count=count, reduction=reduction, ignore_index=ignore_index)
+
+
+def _fused_index_ce_backward(node, g):
+    (x,) = node.saved_tensors
+    n = x.shape[0]
+    if is_grad_enabled():  # a graph of the gradient: the closed form in Tensor ops
+        valid = node.target != node.ignore_index
+        q = np.zeros(tuple(x.shape), x._data.dtype)
+        q[np.nonzero(valid)[0], node.target[valid]] = 1
+        rows = g if node.reduction == "none" else (g / node.count if node.reduction == "mean" else g).expand(n)
+        return _dense_ce_backward(x, wrap(q), rows)
+    ga = g._data
+    if node.reduction == "none":
+        scale = ga.astype(x._data.dtype, copy=False)
+    else:
+        per_row = ga / node.count if node.reduction == "mean" else ga
+        scale = np.full(n, per_row, x._data.dtype)
+    return wrap(kernels.cross_entropy_backward(x._data, node.target, node.lse, scale, node.ignore_index))
+
+
 # -- fused cross entropy with probability targets -----------------------------------------------------------
 def _soft_ce(x, q):
     """Per-sample -sum_c q_c log_softmax(x)_c; ``q`` may itself require grad."""
@@ -176,6 +209,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         t = target.unsqueeze(0) if unbatched else target
         _check_targets(x, t)
+        if x.ndim == 2 and weight is None and not label_smoothing and fast(x):
+            loss = _fused_index_ce(x, t, ignore_index, reduction)
+            return loss.squeeze(0) if unbatched and reduction == "none" else loss
         idx, valid = _valid_targets(xp, t, ignore_index, c)
         loss, wt = _index_ce(x, idx, valid, w, label_smoothing)
         if reduction == "mean":
