@@ -33,20 +33,32 @@ TB_ALWAYS_INLINE static inline float tb_erff(float x) {
     return tb_select_f32(ax < 1.0f, small, large);
 }
 
-/* erf(x) for GELU in float32 arithmetic: Abramowitz & Stegun 7.1.26, 1 - t * P(t) * exp(-x^2) with
-   t = 1 / (1 + 0.3275911 |x|), within 1.5e-7 of erf (tb_erff, within 1 ulp, evaluates in double and is several
-   times slower); NaN propagates. */
-TB_ALWAYS_INLINE static inline float tb_erff_gelu(float x) {
-    float ax = fabsf(x);
-    float t = 1.0f / (1.0f + 0.3275911f * ax);
+#define TB_K_TANH 0.7978845608028654 /* sqrt(2 / pi) */
+#define TB_K_CUBE 0.044715
+#define TB_INV_SQRT2 0.7071067811865476
+#define TB_INV_SQRT_2PI 0.3989422804014327
+
+/* The normal CDF Phi(v) for GELU in float32 arithmetic, and the Gaussian factor e = exp(-v^2 / 2) it is built
+   from (GELU's backward needs e too: one exp serves both). erf(z), z = v / sqrt 2, by Abramowitz & Stegun 7.1.26:
+   1 - t P(t) e with t = 1 / (1 + 0.3275911 |z|), within 1.5e-7 of erf (tb_erff, within 1 ulp, evaluates in
+   double and is several times slower); 1 from |z| = 3.92 on; NaN propagates. */
+TB_ALWAYS_INLINE static inline float tb_gelu_cdf(float v, float *gauss) {
+    float z = v * (float)TB_INV_SQRT2, az = fabsf(z), zz = z * z;
+    float e = tb_expf_nonpositive(-(zz < 87.0f ? zz : 87.0f));
+    float t = 1.0f / (1.0f + 0.3275911f * az);
     float p = 1.061405429f;
     p = p * t + -1.453152027f;
     p = p * t + 1.421413741f;
     p = p * t + -0.284496736f;
     p = p * t + 0.254829592f;
-    float c = tb_select_f32(ax > 3.95f, 3.95f, ax);
-    float e = 1.0f - t * p * tb_expf(-(c * c));
-    return copysignf(tb_select_f32(ax > 3.92f, 1.0f, e), x);
+    float erf = copysignf(az > 3.92f ? 1.0f : 1.0f - t * p * e, z);
+    *gauss = e;
+    return 0.5f * (1.0f + erf);
+}
+
+static inline double tb_gelu_cdf_f64(double v, double *gauss) {
+    *gauss = exp(-0.5 * v * v);
+    return 0.5 * (1 + erf(v * TB_INV_SQRT2));
 }
 
 /* Runs CHUNK(args..., lo, hi) over [0, n) split into one static range per thread (one for short loops). */
@@ -57,10 +69,6 @@ TB_ALWAYS_INLINE static inline float tb_erff_gelu(float x) {
         for (int64_t p_ = 0; p_ < parts_; p_++) CHUNK(__VA_ARGS__, (n) * p_ / parts_, (n) * (p_ + 1) / parts_); \
     } while (0)
 
-#define TB_K_TANH 0.7978845608028654 /* sqrt(2 / pi) */
-#define TB_K_CUBE 0.044715
-#define TB_INV_SQRT2 0.7071067811865476
-#define TB_INV_SQRT_2PI 0.3989422804014327
 
 static inline double tb_exp_f64(double x) { return exp(x); }
 
@@ -68,7 +76,7 @@ static inline double tb_exp_f64(double x) { return exp(x); }
 TB_ALWAYS_INLINE static inline float tb_tanh_f32(float z) { return 1.0f - 2.0f / (tb_expf(2.0f * z) + 1.0f); }
 static inline double tb_tanh_f64(double z) { return tanh(z); }
 
-#define TB_GELU(NAME, T, TANH, ERF)                                                                   \
+#define TB_GELU(NAME, T, TANH, CDF)                                                                   \
     static TB_CLONES void NAME##_chunk(const T *x, T *y, int approx_tanh, int64_t lo, int64_t hi) {          \
         if (approx_tanh) {                                                                                    \
             _Pragma("omp simd")                                                                               \
@@ -78,12 +86,15 @@ static inline double tb_tanh_f64(double z) { return tanh(z); }
             }                                                                                                 \
         } else {                                                                                              \
             _Pragma("omp simd")                                                                               \
-            for (int64_t i = lo; i < hi; i++) y[i] = x[i] * (T)0.5 * (1 + ERF(x[i] * (T)TB_INV_SQRT2));       \
+            for (int64_t i = lo; i < hi; i++) {                                                               \
+                T gauss;                                                                                      \
+                y[i] = x[i] * CDF(x[i], &gauss);                                                              \
+            }                                                                                                 \
         }                                                                                                     \
     }                                                                                                         \
     void NAME(const T *x, T *y, int64_t n, int approx_tanh) { TB_CHUNKS(n, NAME##_chunk, x, y, approx_tanh); }
 
-#define TB_GELU_BACKWARD(NAME, T, TANH, ERF, EXP)                                                             \
+#define TB_GELU_BACKWARD(NAME, T, TANH, CDF)                                                                  \
     static TB_CLONES void NAME##_chunk(const T *x, const T *g, T *dx, int approx_tanh, int64_t lo, int64_t hi) { \
         if (approx_tanh) {                                                                                    \
             _Pragma("omp simd")                                                                               \
@@ -95,9 +106,8 @@ static inline double tb_tanh_f64(double z) { return tanh(z); }
         } else {                                                                                              \
             _Pragma("omp simd")                                                                               \
             for (int64_t i = lo; i < hi; i++) {                                                               \
-                T v = x[i];                                                                                   \
-                T cdf = (T)0.5 * (1 + ERF(v * (T)TB_INV_SQRT2));                                              \
-                dx[i] = g[i] * (cdf + v * EXP((T)-0.5 * v * v) * (T)TB_INV_SQRT_2PI);                         \
+                T gauss, cdf = CDF(x[i], &gauss);                                                             \
+                dx[i] = g[i] * (cdf + x[i] * gauss * (T)TB_INV_SQRT_2PI);                                     \
             }                                                                                                 \
         }                                                                                                     \
     }                                                                                                         \
@@ -143,10 +153,10 @@ static TB_CLONES void tb_fast_erf_f32_chunk(const float *x, float *y, int64_t lo
 
 void tb_fast_erf_f32(const float *x, float *y, int64_t n) { TB_CHUNKS(n, tb_fast_erf_f32_chunk, x, y); }
 
-TB_GELU(tb_gelu_f32, float, tb_tanh_f32, tb_erff_gelu)
-TB_GELU(tb_gelu_f64, double, tb_tanh_f64, erf)
-TB_GELU_BACKWARD(tb_gelu_backward_f32, float, tb_tanh_f32, tb_erff_gelu, tb_expf)
-TB_GELU_BACKWARD(tb_gelu_backward_f64, double, tb_tanh_f64, erf, tb_exp_f64)
+TB_GELU(tb_gelu_f32, float, tb_tanh_f32, tb_gelu_cdf)
+TB_GELU(tb_gelu_f64, double, tb_tanh_f64, tb_gelu_cdf_f64)
+TB_GELU_BACKWARD(tb_gelu_backward_f32, float, tb_tanh_f32, tb_gelu_cdf)
+TB_GELU_BACKWARD(tb_gelu_backward_f64, double, tb_tanh_f64, tb_gelu_cdf_f64)
 TB_SILU(tb_silu_f32, float, tb_expf)
 TB_SILU(tb_silu_f64, double, tb_exp_f64)
 TB_SILU_BACKWARD(tb_silu_backward_f32, float, tb_expf)

@@ -12,6 +12,25 @@
 #define TB_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define TB_ALWAYS_INLINE
+/* exp(x) for x already known to lie in [-87.3, 0] (no clamps, no overflow handling): the shared core of
+   tb_expf for callers that bound their argument, e.g. the Gaussian factor exp(-min(z^2, 87)). */
+TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
 #endif
 
 /* cond ? a : b as a bit blend: with -ftrapping-math GCC will not if-convert a float ?: and so not vectorise it. */
@@ -56,6 +75,25 @@ TB_ALWAYS_INLINE static inline float tb_expf(float x) {
     float y = (p * scale) * (float)(1 + up);
     y = tb_select_f32(x < -87.3f, 0.0f, y);
     return tb_select_f32(x > 88.72f, HUGE_VALF, y); /* overflow; NaN propagates through p */
+}
+
+/* exp(x) for x already known to lie in [-87.3, 0] (no clamps, no overflow handling): the shared core of
+   tb_expf for callers that bound their argument, e.g. the Gaussian factor exp(-min(z^2, 87)). */
+TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
 }
 
 #endif
