@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdlib.h>
 
 #include "omp_loop.h"
 
@@ -32,72 +33,79 @@
             T m = (T)mu, rs = (T)(1.0 / sqrt(ss / (double)cols + eps));                                         \
             if (!rms) mean[r] = m;                                                                              \
             rstd[r] = rs;                                                                                       \
-            _Pragma("omp simd")                                                                                 \
-            for (int64_t c = 0; c < cols; c++) {                                                                \
-                T v = (xr[c] - m) * rs;                                                                         \
-                if (w) v *= w[c];                                                                               \
-                if (b) v += b[c];                                                                               \
-                yr[c] = v;                                                                                      \
+            if (w && b) { /* the affine case in its own loop: NULL tests inside one would block vectorisation */ \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) yr[c] = (xr[c] - m) * rs * w[c] + b[c];                      \
+            } else {                                                                                            \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    T v = (xr[c] - m) * rs;                                                                     \
+                    if (w) v *= w[c];                                                                           \
+                    if (b) v += b[c];                                                                           \
+                    yr[c] = v;                                                                                  \
+                }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
     }
 
-/* dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w (no mean(gw) term for RMS norm). */
+/* dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w (no mean(gw) term for RMS norm). The
+   parameter gradients are summed in the same pass over the rows, into per-thread partial sums added up at the
+   end in thread order (a fixed order for a given thread count). Returns 0, or -1 when those ran out of memory. */
 #define TB_LAYER_NORM_BACKWARD(NAME, T)                                                                         \
-    TB_CLONES void NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,  \
-              int64_t rows, int64_t cols, int rms) {                                                            \
-        if (dx) {                                                                                               \
-            TB_PARALLEL_ROWS(rows * cols)                                                                       \
-            for (int64_t r = 0; r < rows; r++) {                                                                \
-                const T *xr = x + r * cols, *gr = g + r * cols;                                                 \
-                T *dr = dx + r * cols, m = rms ? 0 : mean[r], rs = rstd[r];                                     \
-                double sg = 0, sgx = 0;                                                                         \
-                if (w) { /* a loop per case: a NULL-or-not pointer inside the loop blocks vectorisation */     \
-                    _Pragma("omp simd reduction(+ : sg, sgx)")                                                  \
-                    for (int64_t c = 0; c < cols; c++) {                                                        \
-                        T gw = gr[c] * w[c];                                                                    \
-                        sg += gw;                                                                               \
-                        sgx += gw * ((xr[c] - m) * rs);                                                         \
-                    }                                                                                           \
-                } else {                                                                                        \
-                    _Pragma("omp simd reduction(+ : sg, sgx)")                                                  \
-                    for (int64_t c = 0; c < cols; c++) {                                                        \
-                        sg += gr[c];                                                                            \
-                        sgx += gr[c] * ((xr[c] - m) * rs);                                                      \
-                    }                                                                                           \
+    TB_CLONES int NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,   \
+                       int64_t rows, int64_t cols, int rms) {                                                   \
+        const int team = tb_parallel_ok(rows * cols) ? tb_get_num_threads() : 1;                                \
+        T *part = dw || db ? calloc((size_t)(team * 2 * cols), sizeof(T)) : NULL; /* (thread, dw|db, col) */    \
+        if ((dw || db) && !part) return -1;                                                                     \
+        TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                          \
+        for (int64_t r = 0; r < rows; r++) {                                                                    \
+            const T *xr = x + r * cols, *gr = g + r * cols;                                                     \
+            const T m = rms ? 0 : mean[r], rs = rstd[r];                                                        \
+            if (part) {                                                                                         \
+                T *pw = part + omp_get_thread_num() * 2 * cols, *pb = pw + cols;                                \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    pw[c] += gr[c] * ((xr[c] - m) * rs);                                                        \
+                    pb[c] += gr[c];                                                                             \
                 }                                                                                               \
-                T a = rms ? 0 : (T)(sg / (double)cols), k = (T)(sgx / (double)cols);                            \
-                if (w) {                                                                                        \
-                    _Pragma("omp simd")                                                                         \
-                    for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] * w[c] - a - (xr[c] - m) * rs * k);  \
-                } else {                                                                                        \
-                    _Pragma("omp simd")                                                                         \
-                    for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] - a - (xr[c] - m) * rs * k);         \
+            }                                                                                                   \
+            if (!dx) continue;                                                                                  \
+            T *dr = dx + r * cols;                                                                              \
+            double sg = 0, sgx = 0;                                                                             \
+            if (w) { /* a loop per case: a NULL-or-not pointer inside the loop blocks vectorisation */         \
+                _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    T gw = gr[c] * w[c];                                                                        \
+                    sg += gw;                                                                                   \
+                    sgx += gw * ((xr[c] - m) * rs);                                                             \
                 }                                                                                               \
+            } else {                                                                                            \
+                _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
+                for (int64_t c = 0; c < cols; c++) {                                                            \
+                    sg += gr[c];                                                                                \
+                    sgx += gr[c] * ((xr[c] - m) * rs);                                                          \
+                }                                                                                               \
+            }                                                                                                   \
+            T a = rms ? 0 : (T)(sg / (double)cols), k = (T)(sgx / (double)cols);                                \
+            if (w) {                                                                                            \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] * w[c] - a - (xr[c] - m) * rs * k);      \
+            } else {                                                                                            \
+                _Pragma("omp simd")                                                                             \
+                for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] - a - (xr[c] - m) * rs * k);             \
             }                                                                                                   \
         }                                                                                                       \
-        if (!dw && !db) return;                                                                                 \
-        int64_t parts = tb_parallel_ok(rows * cols) ? tb_get_num_threads() : 1;                                 \
-        TB_PRAGMA(omp parallel for schedule(static) num_threads(parts > cols ? 1 : parts))                      \
-        for (int64_t p = 0; p < parts; p++) {                                                                   \
-            int64_t lo = cols * p / parts, hi = cols * (p + 1) / parts;                                         \
-            for (int64_t c = lo; c < hi; c++) {                                                                 \
-                if (dw) dw[c] = 0;                                                                              \
-                if (db) db[c] = 0;                                                                              \
+        for (int64_t c = 0; part && c < cols; c++) {                                                            \
+            T sw = 0, sb = 0;                                                                                   \
+            for (int t = 0; t < team; t++) {                                                                    \
+                sw += part[t * 2 * cols + c];                                                                   \
+                sb += part[t * 2 * cols + cols + c];                                                            \
             }                                                                                                   \
-            for (int64_t r = 0; r < rows; r++) {                                                                \
-                const T *xr = x + r * cols, *gr = g + r * cols;                                                 \
-                T m = rms ? 0 : mean[r], rs = rstd[r];                                                          \
-                if (dw) {                                                                                       \
-                    _Pragma("omp simd")                                                                         \
-                    for (int64_t c = lo; c < hi; c++) dw[c] += gr[c] * ((xr[c] - m) * rs);                      \
-                }                                                                                               \
-                if (db) {                                                                                       \
-                    _Pragma("omp simd")                                                                         \
-                    for (int64_t c = lo; c < hi; c++) db[c] += gr[c];                                           \
-                }                                                                                               \
-            }                                                                                                   \
+            if (dw) dw[c] = sw;                                                                                 \
+            if (db) db[c] = sb;                                                                                 \
         }                                                                                                       \
+        free(part);                                                                                             \
+        return 0;                                                                                               \
     }
 
 #define TB_BATCH_NORM_STATS(NAME, T)                                                                           \

@@ -12,11 +12,12 @@ void tb_layer_norm_f32(const float *x, const float *w, const float *b, float *y,
 void tb_layer_norm_f64(const double *x, const double *w, const double *b, double *y, double *mean, double *rstd,
                        int64_t rows, int64_t cols, double eps, int rms);
 
-/* dx (may be NULL), dw and db (each may be NULL) of layer_norm (or rms_norm) from the saved mean and rstd. */
-void tb_layer_norm_backward_f32(const float *x, const float *w, const float *mean, const float *rstd,
+/* dx (may be NULL), dw and db (each may be NULL) of layer_norm (or rms_norm) from the saved mean and rstd;
+   0, or -1 when the per-thread partial sums could not be allocated. */
+int tb_layer_norm_backward_f32(const float *x, const float *w, const float *mean, const float *rstd,
                                 const float *g, float *dx, float *dw, float *db, int64_t rows, int64_t cols,
                                 int rms);
-void tb_layer_norm_backward_f64(const double *x, const double *w, const double *mean, const double *rstd,
+int tb_layer_norm_backward_f64(const double *x, const double *w, const double *mean, const double *rstd,
                                 const double *g, double *dx, double *dw, double *db, int64_t rows, int64_t cols,
                                 int rms);
 

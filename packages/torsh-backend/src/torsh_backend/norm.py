@@ -86,8 +86,9 @@ def layer_norm_backward(x, g, mean, rstd, cols, weight=None, rms=False, need=(Tr
     dx = np.empty_like(x) if need_x else None
     dw = np.empty(cols, dtype) if need_w else None
     db = np.empty(cols, dtype) if need_b else None
-    kernel(_cdata.src(x), _ptr(weight), _ptr(mean), _cdata.src(rstd), _cdata.src(g), _out_ptr(dx), _out_ptr(dw),
-           _out_ptr(db), rows, cols, int(rms))
+    if kernel(_cdata.src(x), _ptr(weight), _ptr(mean), _cdata.src(rstd), _cdata.src(g), _out_ptr(dx), _out_ptr(dw),
+              _out_ptr(db), rows, cols, int(rms)):
+        raise MemoryError("layer_norm_backward(): out of memory for the per-thread parameter gradient sums")
     return dx, None if dw is None else dw.reshape(weight.shape), db
 
 
