@@ -44,7 +44,7 @@ TB_ALWAYS_INLINE static inline float tb_erff(float x) {
    double and is several times slower); 1 from |z| = 3.92 on; NaN propagates. */
 TB_ALWAYS_INLINE static inline float tb_gelu_cdf(float v, float *gauss) {
     float z = v * (float)TB_INV_SQRT2, az = fabsf(z), zz = z * z;
-    float e = tb_expf_nonpositive(-(zz < 87.0f ? zz : 87.0f));
+    float e = tb_expf_bounded(-(zz < 87.0f ? zz : 87.0f));
     float t = 1.0f / (1.0f + 0.3275911f * az);
     float p = 1.061405429f;
     p = p * t + -1.453152027f;

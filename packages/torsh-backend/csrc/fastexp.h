@@ -13,8 +13,8 @@
 #else
 #define TB_ALWAYS_INLINE
 /* exp(x) for x already known to lie in [-87.3, 0] (no clamps, no overflow handling): the shared core of
-   tb_expf for callers that bound their argument, e.g. the Gaussian factor exp(-min(z^2, 87)). */
-TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+   tb_expf_nonpositive for callers that bound their argument further, e.g. the Gaussian factor exp(-min(z^2, 87)). */
+TB_ALWAYS_INLINE static inline float tb_expf_bounded(float x) {
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
@@ -29,6 +29,13 @@ TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
+}
+
+/* exp(x) for x <= 0 or NaN, as in a shifted softmax: 0 below -87.3 (so exp(-inf) is exactly 0), NaN for NaN;
+   cheaper than tb_expf, which must also handle overflow. */
+TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+    float y = tb_expf_bounded(x < -87.3f ? -87.3f : x);
+    return x < -87.3f ? 0.0f : y;
 }
 
 #endif
@@ -78,8 +85,8 @@ TB_ALWAYS_INLINE static inline float tb_expf(float x) {
 }
 
 /* exp(x) for x already known to lie in [-87.3, 0] (no clamps, no overflow handling): the shared core of
-   tb_expf for callers that bound their argument, e.g. the Gaussian factor exp(-min(z^2, 87)). */
-TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+   tb_expf_nonpositive for callers that bound their argument further, e.g. the Gaussian factor exp(-min(z^2, 87)). */
+TB_ALWAYS_INLINE static inline float tb_expf_bounded(float x) {
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
@@ -94,6 +101,13 @@ TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
+}
+
+/* exp(x) for x <= 0 or NaN, as in a shifted softmax: 0 below -87.3 (so exp(-inf) is exactly 0), NaN for NaN;
+   cheaper than tb_expf, which must also handle overflow. */
+TB_ALWAYS_INLINE static inline float tb_expf_nonpositive(float x) {
+    float y = tb_expf_bounded(x < -87.3f ? -87.3f : x);
+    return x < -87.3f ? 0.0f : y;
 }
 
 #endif

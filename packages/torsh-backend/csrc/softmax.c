@@ -1,5 +1,6 @@
 /* Softmax rows: max, exp and sum in one pass over the shifted row, then a scaling pass; rows in parallel.
-   float32 uses the vectorisable tb_expf; sums are accumulated in the row's type by several lanes. */
+   float32 uses the vectorisable tb_expf_nonpositive (every argument is shifted by the row max, so it is <= 0, or
+   NaN); sums are accumulated in the row's type by several lanes. */
 #include "softmax.h"
 
 #include <math.h>
@@ -25,7 +26,10 @@ static inline double tb_exp_f64(double x) { return exp(x); }
             T m = -INFINITY;                                                           \
             _Pragma("omp simd reduction(max : m)")                                     \
             for (int64_t c = 0; c < cols; c++) m = xr[c] > m ? xr[c] : m;              \
-            if (!isfinite(m)) m = 0; /* all -inf or an inf: NaN below, as PyTorch */   \
+            if (!isfinite(m)) { /* all -inf, or an inf: NaN, as PyTorch */             \
+                for (int64_t c = 0; c < cols; c++) yr[c] = NAN;                        \
+                continue;                                                              \
+            }                                                                          \
             T s = 0;                                                                   \
             if (take_log) {                                                                 \
                 _Pragma("omp simd reduction(+ : s)")                                   \
@@ -100,7 +104,7 @@ static inline double tb_exp_f64(double x) { return exp(x); }
                 _Pragma("omp simd")                                                                        \
                 for (int64_t c = 0; c < w; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                        \
             }                                                                                              \
-            for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : 0; /* NaN below, as rows */    \
+            for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : NAN; /* NaN, as rows */        \
             for (int64_t l = 0; l < len; l++) {                                                            \
                 const T *xr = xo + l * inner;                                                              \
                 T *yr = yo + l * inner;                                                                    \
@@ -168,7 +172,7 @@ static inline double tb_exp_f64(double x) { return exp(x); }
             T m = -INFINITY, s = 0;                                                                        \
             _Pragma("omp simd reduction(max : m)")                                                         \
             for (int64_t c = 0; c < cols; c++) m = xr[c] > m ? xr[c] : m;                                  \
-            const T shift = isfinite(m) ? m : 0; /* an all -inf or +inf row: NaN below, as PyTorch */      \
+            const T shift = isfinite(m) ? m : NAN; /* an all -inf or +inf row: NaN, as PyTorch */          \
             _Pragma("omp simd reduction(+ : s)")                                                           \
             for (int64_t c = 0; c < cols; c++) s += EXP(xr[c] - shift);                                    \
             lse[r] = shift + LOG(s);                                                                       \
@@ -187,15 +191,15 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                                  \
     }
 
-TB_SOFTMAX(tb_softmax_f32, float, tb_expf, logf)
+TB_SOFTMAX(tb_softmax_f32, float, tb_expf_nonpositive, logf)
 TB_SOFTMAX(tb_softmax_f64, double, tb_exp_f64, log)
-TB_SOFTMAX_BACKWARD(tb_softmax_backward_f32, float, tb_expf)
+TB_SOFTMAX_BACKWARD(tb_softmax_backward_f32, float, tb_expf_nonpositive)
 TB_SOFTMAX_BACKWARD(tb_softmax_backward_f64, double, tb_exp_f64)
-TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f32, float, tb_expf)
+TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f32, float, tb_expf_nonpositive)
 TB_EXP_SCALE_ROWS(tb_exp_scale_rows_f64, double, tb_exp_f64)
-TB_SOFTMAX_INNER(tb_softmax_inner_f32, float, tb_expf, logf)
+TB_SOFTMAX_INNER(tb_softmax_inner_f32, float, tb_expf_nonpositive, logf)
 TB_SOFTMAX_INNER(tb_softmax_inner_f64, double, tb_exp_f64, log)
-TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f32, float, tb_expf)
+TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f32, float, tb_expf_nonpositive)
 TB_SOFTMAX_INNER_BACKWARD(tb_softmax_inner_backward_f64, double, tb_exp_f64)
-TB_CROSS_ENTROPY(tb_cross_entropy_f32, tb_cross_entropy_backward_f32, float, tb_expf, logf)
+TB_CROSS_ENTROPY(tb_cross_entropy_f32, tb_cross_entropy_backward_f32, float, tb_expf_nonpositive, logf)
 TB_CROSS_ENTROPY(tb_cross_entropy_f64, tb_cross_entropy_backward_f64, double, tb_exp_f64, log)

@@ -133,3 +133,18 @@ def test_cross_entropy_strided_empty_and_bad_input(random):
         S.cross_entropy_backward(np.ones((2, 7)), np.array([1, 2]), np.ones(3), np.ones(2))
     nan_row = np.array([[-np.inf, -np.inf], [0.0, 1.0]])
     assert np.isnan(S.cross_entropy(nan_row, np.array([0, 1]))[0][0])
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_masked_entries_get_exactly_zero_and_bad_slices_nan(dtype, axis):
+    """-inf (an attention mask) gives exactly 0; very negative logits underflow to 0; an inf or all -inf slice NaN."""
+    x = np.array([[0.0, -np.inf, 1.0, -200.0], [-np.inf] * 4, [np.inf, 0.0, 1.0, 2.0], [np.nan, 0.0, 1.0, 2.0]], dtype)
+    x = x if axis == -1 else np.ascontiguousarray(x.T)
+    y = S.softmax(x, axis)
+    row = (lambda a, i: a[i]) if axis == -1 else (lambda a, i: a[:, i])
+    assert row(y, 0)[1] == 0 and (row(y, 0)[3] == 0 if dtype is np.float32 else 0 < row(y, 0)[3] < 1e-86)
+    np.testing.assert_allclose(row(y, 0)[[0, 2]], np.exp([0, 1]) / np.exp([0, 1]).sum(), rtol=TOL[dtype])
+    for i in (1, 2, 3):
+        assert np.isnan(row(y, i)).all()
+    assert row(S.softmax(x, axis, log=True), 0)[1] == -np.inf
