@@ -231,7 +231,7 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
     int tb_conv2d_backward_weight_##SFX(const T *g, const T *x, int64_t n, int64_t c, int64_t h, int64_t w,  \
                                         const int64_t *geo, int64_t o, T *gw) {                              \
         const int64_t ck = c * geo[0] * geo[1], len = geo[8] * geo[9], team = tb_get_num_threads();          \
-        T *part = calloc((size_t)(team * o * ck), sizeof(T)); /* per thread: its images' sum (o, ck) */      \
+        T *part = calloc((size_t)(team * ck * o), sizeof(T)); /* per thread: its images' sum of gw^T (ck, o) */ \
         int status = !tb_blas_ready() ? -2 : part ? 0 : -1, used = 1;                                        \
         TB_PRAGMA(omp parallel if (!status && tb_parallel_ok(n * ck * len)) num_threads(team))               \
         if (!status) {                                                                                       \
@@ -244,15 +244,17 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
                 for (int64_t j = 0; j < nb; j++)                                                             \
                     tb_gather_image_##SFX(x + (b0 + j) * c * h * w, c, h, w, geo, cb + j * len, wide);       \
                 tb_chunk_of_##SFX(g, b0, nb, o, len, gt);                                                    \
-                GEMM(0, 1, o, ck, wide, gt, wide, cb, wide, 1, part + tb_me * o * ck, ck);                   \
+                /* gw^T = cols @ g^T: BLAS runs this tall product faster than the wide g @ cols^T */          \
+                GEMM(0, 1, ck, o, wide, cb, wide, gt, wide, 1, part + tb_me * ck * o, o);                    \
             }                                                                                                \
             free(cb);                                                                                        \
         }                                                                                                    \
-        for (int64_t i = 0; !status && i < o * ck; i++) {                                                    \
-            T s = 0;                                                                                         \
-            for (int t = 0; t < used; t++) s += part[t * o * ck + i];                                        \
-            gw[i] = s;                                                                                       \
-        }                                                                                                    \
+        for (int64_t i = 0; !status && i < o; i++)                                                           \
+            for (int64_t r = 0; r < ck; r++) {                                                               \
+                T s = 0;                                                                                     \
+                for (int t = 0; t < used; t++) s += part[(t * ck + r) * o + i];                              \
+                gw[i * ck + r] = s;                                                                          \
+            }                                                                                                \
         free(part);                                                                                          \
         return status;                                                                                       \
     }                                                                                                        \
