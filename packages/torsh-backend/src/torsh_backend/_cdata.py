@@ -7,10 +7,17 @@ from ._native import ffi, lib
 _CTYPES = {np.dtype(np.float32): ("float[]", "f32"), np.dtype(np.float64): ("double[]", "f64")}
 
 
+_KERNELS = {}
+
+
 def kernel(op, dtype):
-    """The C function ``tb_<op>_<f32|f64>``, or None when C has no kernel for ``dtype``."""
-    entry = _CTYPES.get(dtype)
-    return None if entry is None else getattr(lib, f"tb_{op}_{entry[1]}")
+    """The C function ``tb_<op>_<f32|f64>``, or None when C has no kernel for ``dtype`` (looked up once)."""
+    try:
+        return _KERNELS[op, dtype]
+    except KeyError:
+        entry = _CTYPES.get(dtype)
+        fn = _KERNELS[op, dtype] = None if entry is None else getattr(lib, f"tb_{op}_{entry[1]}")
+        return fn
 
 
 def src(x):

@@ -6,6 +6,7 @@ be found (or has no per-thread thread count), or for vectors, tiny products and 
 """
 
 import ctypes
+import math
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def matmul(a, b):
     if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:  # (..., m, k) @ (k, n): one product of stacked rows
         return matmul(a.reshape(-1, k), b).reshape(a.shape[:-1] + (n,))
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    count = int(np.prod(batch, dtype=np.int64))
+    count = math.prod(batch)
     if count * m * n * k < _SMALL or max(m, n, k, count) > _INT32_MAX:
         return np.matmul(a, b)
     (xa, ta, lda, sa), (xb, tb, ldb, sb) = _operand(a, batch), _operand(b, batch)

@@ -2,6 +2,8 @@
 inner) view without a transposed copy), their backward, and cross entropy's exp-scale step; NumPy for dtypes C does
 not take."""
 
+import math
+
 import numpy as np
 from torsh_core.errors import ShapeError, TorshIndexError
 
@@ -18,8 +20,7 @@ def _axis(op, x, axis):
 
 def _blocks(x, axis):
     """(outer, len, inner) of C-contiguous ``x`` seen as a 3-D array around ``axis``."""
-    return (int(np.prod(x.shape[:axis], dtype=np.int64)), x.shape[axis],
-            int(np.prod(x.shape[axis + 1:], dtype=np.int64)))
+    return math.prod(x.shape[:axis]), x.shape[axis], math.prod(x.shape[axis + 1:])
 
 
 def _numpy_softmax(x, axis, log):

@@ -6,6 +6,8 @@ on arrays and the backward uses the closed form
 written with Tensor ops, so it is also differentiable (double backward) when a graph of the gradient is asked for.
 """
 
+import math
+
 import numpy as np
 from torsh_autograd.grad_mode import no_grad
 from torsh_backend import norm as kernels
@@ -258,7 +260,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
 
 def _fused_layer_norm(x, axes, weight, bias, eps, rms):
     """Layer (or RMS) norm by the C kernels; the statistics are kept for the C backward."""
-    cols = int(np.prod([x.shape[a] for a in axes]))
+    cols = math.prod(x.shape[a] for a in axes)
     y, mean, rstd = kernels.layer_norm(x._data, cols, None if weight is None else weight._data,
                                        None if bias is None else bias._data, eps, rms)
     return result(y, (x, weight, bias), _fused_layer_norm_backward, "NativeLayerNormBackward0", save=(x, weight),
