@@ -281,3 +281,96 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
 
 TB_CONV2D(f32, float, tb_sgemm)
 TB_CONV2D(f64, double, tb_dgemm)
+
+/* Direct stride-1 convolution: no columns at all. Each member of the team copies an image into a zero-padded
+   buffer (rows of ceil(OW / VL) * VL + KW - 1 elements, so every vector load stays inside it), then for each block
+   of TB_OB output channels, output row and run of VL output columns keeps TB_OB vector accumulators and adds
+   weight * (one vector load of the shifted input row) for every (c, i, j): TB_OB multiply-adds per load. The
+   weights are first repacked to (O blocks, C, KH, KW, TB_OB), zero padded past O. On x86-64 the kernel is also
+   compiled for x86-64-v4 (one AVX-512 register per accumulator) and x86-64-v3, picked at load time. */
+#define TB_OB 8
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define TB_DIRECT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TB_DIRECT_CLONES
+#endif
+
+#define TB_DIRECT_IMAGE(SFX, T, BYTES)                                                                              \
+    typedef T tb_vec_##SFX##_##BYTES __attribute__((vector_size(BYTES), aligned(sizeof(T))));                       \
+    enum { TB_VL_##SFX##_##BYTES = BYTES / sizeof(T) };                                                             \
+    static TB_DIRECT_CLONES void tb_direct_image_##SFX##_##BYTES(const T *xp, int64_t c, int64_t h2, int64_t w2,    \
+                                                      const T *wp, int64_t o, int64_t kh, int64_t kw,               \
+                                                      const T *bias, T *y, int64_t oh, int64_t ow) {                \
+        enum { VL = TB_VL_##SFX##_##BYTES };                                                                        \
+        for (int64_t ob = 0; ob < o; ob += TB_OB) {                                                                 \
+            const T *wb = wp + ob * c * kh * kw;                                                                    \
+            for (int64_t oy = 0; oy < oh; oy++)                                                                     \
+                for (int64_t x0 = 0; x0 < ow; x0 += VL) {                                                           \
+                    tb_vec_##SFX##_##BYTES acc[TB_OB];                                                              \
+                    for (int k = 0; k < TB_OB; k++)                                                                 \
+                        acc[k] = (tb_vec_##SFX##_##BYTES){0} + (bias && ob + k < o ? bias[ob + k] : 0);             \
+                    for (int64_t ch = 0; ch < c; ch++)                                                              \
+                        for (int64_t i = 0; i < kh; i++) {                                                          \
+                            const T *row = xp + (ch * h2 + oy + i) * w2 + x0;                                       \
+                            const T *wr = wb + ((ch * kh + i) * kw) * TB_OB;                                        \
+                            for (int64_t j = 0; j < kw; j++) {                                                      \
+                                tb_vec_##SFX##_##BYTES v;                                                           \
+                                memcpy(&v, row + j, sizeof v);                                                      \
+                                for (int k = 0; k < TB_OB; k++) acc[k] += v * wr[j * TB_OB + k];                    \
+                            }                                                                                       \
+                        }                                                                                           \
+                    const int64_t width = ow - x0 < VL ? ow - x0 : VL;                                              \
+                    for (int k = 0; k < TB_OB && ob + k < o; k++) {                                                 \
+                        T *dst = y + ((ob + k) * oh + oy) * ow + x0;                                                \
+                        if (width == VL) {                                                                          \
+                            memcpy(dst, &acc[k], sizeof acc[k]);                                                    \
+                        } else {                                                                                    \
+                            T lanes[VL];                                                                            \
+                            memcpy(lanes, &acc[k], sizeof lanes);                                                   \
+                            for (int64_t l = 0; l < width; l++) dst[l] = lanes[l];                                  \
+                        }                                                                                           \
+                    }                                                                                               \
+                }                                                                                                   \
+        }                                                                                                           \
+    }
+
+#define TB_CONV2D_DIRECT(SFX, T)                                                                                    \
+    TB_DIRECT_IMAGE(SFX, T, 32)                                                                                     \
+    TB_DIRECT_IMAGE(SFX, T, 64)                                                                                     \
+    int tb_conv2d_direct_##SFX(const T *x, int64_t n, int64_t c, int64_t h, int64_t w, const T *wt, int64_t o,      \
+                               int64_t kh, int64_t kw, int64_t ph, int64_t pw, const T *bias, T *y, int64_t oh,     \
+                               int64_t ow) {                                                                        \
+        const int64_t vl = ow <= 32 / (int64_t)sizeof(T) ? 32 / (int64_t)sizeof(T) : 64 / (int64_t)sizeof(T);       \
+        const int64_t h2 = oh + kh - 1, w2 = (ow + vl - 1) / vl * vl + kw - 1;                                      \
+        const int64_t blocks = (o + TB_OB - 1) / TB_OB;                                                             \
+        int status = 0;                                                                                             \
+        T *wp = calloc((size_t)(blocks * TB_OB * c * kh * kw), sizeof(T));                                          \
+        if (!wp) return -1;                                                                                         \
+        for (int64_t oc = 0; oc < o; oc++)                                                                          \
+            for (int64_t r = 0; r < c * kh * kw; r++)                                                               \
+                wp[((oc / TB_OB) * c * kh * kw + r) * TB_OB + oc % TB_OB] = wt[oc * c * kh * kw + r];               \
+        TB_PRAGMA(omp parallel if (tb_parallel_ok(n * o * oh * ow * c * kh * kw)) num_threads(tb_get_num_threads())) \
+        {                                                                                                           \
+            TB_MY_IMAGES(n, lo, hi);                                                                                \
+            T *xp = tb_scratch(c * h2 * w2, sizeof(T), &status);                                                    \
+            for (int64_t b = lo; xp && b < hi; b++) {                                                               \
+                memset(xp, 0, (size_t)(c * h2 * w2) * sizeof(T));                                                   \
+                const int64_t rows = h < h2 - ph ? h : h2 - ph, cols = w < w2 - pw ? w : w2 - pw;                   \
+                for (int64_t ch = 0; cols > 0 && ch < c; ch++)                                                      \
+                    for (int64_t iy = 0; iy < rows; iy++)                                                           \
+                        memcpy(xp + (ch * h2 + iy + ph) * w2 + pw, x + ((b * c + ch) * h + iy) * w,                 \
+                               (size_t)cols * sizeof(T));                                                           \
+                if (vl == 64 / (int64_t)sizeof(T)) /* narrow outputs take half-width vectors: fewer idle lanes */   \
+                    tb_direct_image_##SFX##_64(xp, c, h2, w2, wp, o, kh, kw, bias, y + b * o * oh * ow, oh, ow);    \
+                else                                                                                                \
+                    tb_direct_image_##SFX##_32(xp, c, h2, w2, wp, o, kh, kw, bias, y + b * o * oh * ow, oh, ow);    \
+            }                                                                                                       \
+            free(xp);                                                                                               \
+        }                                                                                                           \
+        free(wp);                                                                                                   \
+        return status;                                                                                              \
+    }
+
+TB_CONV2D_DIRECT(f32, float)
+TB_CONV2D_DIRECT(f64, double)

@@ -38,4 +38,14 @@ int tb_conv2d_backward_input_f32(const float *g, const float *wt, int64_t o, int
 int tb_conv2d_backward_input_f64(const double *g, const double *wt, int64_t o, int64_t n, int64_t c, int64_t h,
                                  int64_t w, const int64_t *geo, double *dx);
 
+/* Direct convolution with stride 1 and dilation 1 (groups 1): y (N, O, OH, OW) from x (N, C, H, W) read with PH
+   rows and PW columns of zero padding (positions past x read zeros too, so OH and OW may exceed the usual size),
+   wt (O, C, KH, KW), bias (O,) or NULL. 0, or -1 when scratch memory ran out. */
+int tb_conv2d_direct_f32(const float *x, int64_t n, int64_t c, int64_t h, int64_t w, const float *wt, int64_t o,
+                         int64_t kh, int64_t kw, int64_t ph, int64_t pw, const float *bias, float *y, int64_t oh,
+                         int64_t ow);
+int tb_conv2d_direct_f64(const double *x, int64_t n, int64_t c, int64_t h, int64_t w, const double *wt, int64_t o,
+                         int64_t kh, int64_t kw, int64_t ph, int64_t pw, const double *bias, double *y, int64_t oh,
+                         int64_t ow);
+
 #endif

@@ -3,9 +3,10 @@
 im2col/col2im leave the GEMM to NumPy/BLAS. Layouts: x (N, C, H, W); columns (C*KH*KW, N*OH*OW), row (c, kh, kw)
 and column (n, oh, ow) holding x[n, c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW], zero where that lies outside x;
 float32/float64 run in C (strided x is made contiguous first), other dtypes in NumPy. conv2d_forward,
-conv2d_backward_weight and conv2d_backward_input (groups 1, float32/float64 only) gather a few images' columns at a
-time and multiply them while they are in cache with the BLAS torsh_backend.blas registered; without one they
-run as im2col/col2im plus one NumPy product. Arguments are checked here.
+conv2d_backward_weight and conv2d_backward_input (groups 1, float32/float64 only): with stride 1, dilation 1 and at
+least 4 output channels, the forward and the input gradient are direct convolutions (no columns); otherwise, and
+for the weight gradient, a few images' columns are gathered at a time and multiplied while in cache with the BLAS
+torsh_backend.blas registered (without one: im2col/col2im plus one NumPy product). Arguments are checked here.
 """
 
 import numpy as np
@@ -144,6 +145,22 @@ def _out(op, h, w, kh, kw, stride, padding, dilation, out):
     return _geometry(op, (kh, kw), stride, padding, dilation, out)
 
 
+def _direct_suits(geo, out_channels):
+    """Stride 1, dilation 1, and enough output channels to fill most of the kernel's blocks of 8."""
+    return geo[2:4] == (1, 1) and geo[6:8] == (1, 1) and out_channels >= 4
+
+
+def _direct(op, x, weight, bias, padding, y):
+    """``y`` = the stride-1 convolution of x (N, C, H, W) by weight (O, C, KH, KW) with ``padding`` in C."""
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)
+    b = ffi.NULL if bias is None else _cdata.src(np.ascontiguousarray(bias))
+    _status(op, _cdata.kernel("conv2d_direct", x.dtype)(_cdata.src(x), n, c, h, w, _cdata.src(weight), o, kh, kw,
+                                                        *padding, b, _cdata.dst(y), *y.shape[2:]))
+    return y
+
+
 def conv2d_forward(x, weight, bias, stride, padding, dilation, output_size=None):
     """y (N, O, OH, OW) of x (N, C, H, W), weight (O, C, KH, KW) and bias (O,) or None; groups 1.
 
@@ -159,6 +176,8 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, output_size=None)
     if y.size == 0 or c == 0:
         y[...] = 0 if bias is None else bias.reshape(1, o, 1, 1)
         return y
+    if _direct_suits(geo, o):
+        return _direct(op, x, weight, bias, geo[4:6], y)
     if not blas.AVAILABLE:
         cols = im2col(x, (kh, kw), geo[2:4], geo[4:6], geo[6:8], geo[8:])
         y[...] = (weight.reshape(o, -1) @ cols).reshape((o, n) + geo[8:]).transpose(1, 0, 2, 3)
@@ -213,6 +232,10 @@ def conv2d_backward_input(g, weight, input_shape, stride, padding, dilation, out
     if dx.size == 0 or g.size == 0:
         dx[...] = 0
         return dx
+    if _direct_suits(geo, c) and geo[4] < kh and geo[5] < kw:
+        # the adjoint of a stride-1 convolution: g convolved with the flipped, transposed weights
+        flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        return _direct(op, g, flipped, None, (kh - 1 - geo[4], kw - 1 - geo[5]), dx)
     if not blas.AVAILABLE:
         cols = weight.reshape(o, -1).T @ g.transpose(1, 0, 2, 3).reshape(o, -1)
         return col2im(cols, (n, c, h, w), (kh, kw), geo[2:4], geo[4:6], geo[6:8], geo[8:])
