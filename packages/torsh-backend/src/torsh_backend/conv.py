@@ -232,8 +232,9 @@ def conv2d_backward_input(g, weight, input_shape, stride, padding, dilation, out
     if dx.size == 0 or g.size == 0:
         dx[...] = 0
         return dx
-    if _direct_suits(geo, c) and geo[4] < kh and geo[5] < kw:
-        # the adjoint of a stride-1 convolution: g convolved with the flipped, transposed weights
+    if _direct_suits(geo, c) and geo[4] < kh and geo[5] < kw and 2 * h * w <= 3 * geo[8] * geo[9]:
+        # the adjoint of a stride-1 convolution: g convolved with the flipped, transposed weights (when the border
+        # it pads g with is small: its zeros are multiplied too, so small images with large kernels go to the GEMM)
         flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
         return _direct(op, g, flipped, None, (kh - 1 - geo[4], kw - 1 - geo[5]), dx)
     if not blas.AVAILABLE:
