@@ -29,6 +29,23 @@ static void tb_span(int64_t off, int64_t s, int64_t size, int64_t out, int64_t *
     *hi = b;
 }
 
+/* dst[0, n) = src[0, n) for a short row: blocks of 8 elements and one last block that overlaps the one before,
+   each a fixed-size copy the compiler turns into vector moves (a loop would pay its setup per row of 8-30). */
+#define TB_COPY_ROW(dst, src, n)                                                                             \
+    do {                                                                                                     \
+        const int64_t n_ = (n);                                                                              \
+        if (n_ >= 8) {                                                                                       \
+            int64_t k_ = 0;                                                                                  \
+            for (; k_ + 8 <= n_; k_ += 8) memcpy((dst) + k_, (src) + k_, 8 * sizeof *(dst));                 \
+            if (k_ < n_) memcpy((dst) + n_ - 8, (src) + n_ - 8, 8 * sizeof *(dst));                          \
+        } else if (n_ >= 4) {                                                                                \
+            memcpy((dst), (src), 4 * sizeof *(dst));                                                         \
+            memcpy((dst) + n_ - 4, (src) + n_ - 4, 4 * sizeof *(dst));                                       \
+        } else {                                                                                             \
+            for (int64_t k_ = 0; k_ < n_; k_++) (dst)[k_] = (src)[k_];                                       \
+        }                                                                                                    \
+    } while (0)
+
 /* dst[q * sw] += s[q] for q < n: one row of columns added back into an image row (col2im and the input gradient). */
 #define TB_ADD_ROW(dst, s, n, sw)                                                                            \
     do {                                                                                                     \
@@ -128,7 +145,7 @@ TB_COL2IM(tb_col2im_f64, double)
                         const T *restrict src = plane + (y * sh + row_off) * w + col_off + x0 * sw;          \
                         for (int64_t q = 0; q < x0; q++) o[q] = 0;                                           \
                         if (sw == 1) {                                                                       \
-                            for (int64_t q = x0; q < x1; q++) o[q] = src[q - x0];                            \
+                            TB_COPY_ROW(o + x0, src, x1 - x0);                                               \
                         } else {                                                                             \
                             for (int64_t q = x0; q < x1; q++) o[q] = src[(q - x0) * sw];                     \
                         }                                                                                    \
