@@ -55,14 +55,15 @@
     TB_CLONES int NAME(const T *x, const T *w, const T *mean, const T *rstd, const T *g, T *dx, T *dw, T *db,   \
                        int64_t rows, int64_t cols, int rms) {                                                   \
         const int team = tb_parallel_ok(rows * cols) ? tb_get_num_threads() : 1;                                \
-        T *part = dw || db ? calloc((size_t)(team * 2 * cols), sizeof(T)) : NULL; /* (thread, dw|db, col) */    \
+        const int64_t stride = 2 * cols + 64 / (int64_t)sizeof(T); /* a cache line apart: no line is shared */  \
+        T *part = dw || db ? calloc((size_t)(team * stride), sizeof(T)) : NULL; /* (thread, dw|db, col) */     \
         if ((dw || db) && !part) return -1;                                                                     \
         TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                          \
         for (int64_t r = 0; r < rows; r++) {                                                                    \
             const T *xr = x + r * cols, *gr = g + r * cols;                                                     \
             const T m = rms ? 0 : mean[r], rs = rstd[r];                                                        \
             if (part) {                                                                                         \
-                T *pw = part + omp_get_thread_num() * 2 * cols, *pb = pw + cols;                                \
+                T *pw = part + omp_get_thread_num() * stride, *pb = pw + cols;                                  \
                 _Pragma("omp simd")                                                                             \
                 for (int64_t c = 0; c < cols; c++) {                                                            \
                     pw[c] += gr[c] * ((xr[c] - m) * rs);                                                        \
@@ -98,8 +99,8 @@
         for (int64_t c = 0; part && c < cols; c++) {                                                            \
             T sw = 0, sb = 0;                                                                                   \
             for (int t = 0; t < team; t++) {                                                                    \
-                sw += part[t * 2 * cols + c];                                                                   \
-                sb += part[t * 2 * cols + cols + c];                                                            \
+                sw += part[t * stride + c];                                                                     \
+                sb += part[t * stride + cols + c];                                                              \
             }                                                                                                   \
             if (dw) dw[c] = sw;                                                                                 \
             if (db) db[c] = sb;                                                                                 \

@@ -89,74 +89,96 @@ static inline double tb_exp_f64(double x) { return exp(x); }
    whole contiguous runs of inner elements (no transposed copy). */
 #define TB_BLOCK 64
 
+/* One task: rows [0, len) of a w-wide run of x (row stride inner); inlined with w = TB_BLOCK where the run is
+   whole, so that the running max and sum of a block stay in vector registers. */
 #define TB_SOFTMAX_INNER(NAME, T, EXP, LOG)                                                              \
+    TB_ALWAYS_INLINE static inline void NAME##_block(const T *xo, T *yo, int64_t len, int64_t inner,      \
+                                                     int64_t w, int take_log) {                           \
+        T m[TB_BLOCK], s[TB_BLOCK];                                                                        \
+        for (int64_t c = 0; c < w; c++) m[c] = -INFINITY, s[c] = 0;                                        \
+        for (int64_t l = 0; l < len; l++) {                                                                \
+            const T *xr = xo + l * inner;                                                                  \
+            _Pragma("omp simd")                                                                            \
+            for (int64_t c = 0; c < w; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                            \
+        }                                                                                                  \
+        for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : NAN; /* NaN, as rows */            \
+        for (int64_t l = 0; l < len; l++) {                                                                \
+            const T *xr = xo + l * inner;                                                                  \
+            T *yr = yo + l * inner;                                                                        \
+            if (take_log) {                                                                                \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) s[c] += EXP(xr[c] - m[c]);                                 \
+            } else {                                                                                       \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) {                                                          \
+                    yr[c] = EXP(xr[c] - m[c]);                                                             \
+                    s[c] += yr[c];                                                                         \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int64_t c = 0; c < w; c++)                                                                    \
+            s[c] = take_log ? m[c] + LOG(s[c]) : (s[c] == 0 || !isfinite(s[c])) ? NAN : (T)1 / s[c];       \
+        for (int64_t l = 0; l < len; l++) {                                                                \
+            const T *xr = xo + l * inner;                                                                  \
+            T *yr = yo + l * inner;                                                                        \
+            if (take_log) {                                                                                \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) yr[c] = xr[c] - s[c];                                      \
+            } else {                                                                                       \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) yr[c] *= s[c];                                             \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
     TB_CLONES void NAME(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log) {    \
         const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
         TB_PARALLEL_ROWS(outer * len * inner)                                                              \
         for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
-            const int64_t i0 = (t % blocks) * TB_BLOCK, w = inner - i0 < TB_BLOCK ? inner - i0 : TB_BLOCK; \
-            const T *xo = x + (t / blocks) * len * inner + i0;                                             \
-            T *yo = y + (t / blocks) * len * inner + i0;                                                   \
-            T m[TB_BLOCK], s[TB_BLOCK];                                                                    \
-            for (int64_t c = 0; c < w; c++) m[c] = -INFINITY, s[c] = 0;                                    \
-            for (int64_t l = 0; l < len; l++) {                                                            \
-                const T *xr = xo + l * inner;                                                              \
-                _Pragma("omp simd")                                                                        \
-                for (int64_t c = 0; c < w; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                        \
-            }                                                                                              \
-            for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : NAN; /* NaN, as rows */        \
-            for (int64_t l = 0; l < len; l++) {                                                            \
-                const T *xr = xo + l * inner;                                                              \
-                T *yr = yo + l * inner;                                                                    \
-                _Pragma("omp simd")                                                                        \
-                for (int64_t c = 0; c < w; c++) {                                                          \
-                    T e = EXP(xr[c] - m[c]);                                                               \
-                    if (!take_log) yr[c] = e;                                                              \
-                    s[c] += e;                                                                             \
-                }                                                                                          \
-            }                                                                                              \
-            for (int64_t c = 0; c < w; c++)                                                                \
-                s[c] = take_log ? m[c] + LOG(s[c]) : (s[c] == 0 || !isfinite(s[c])) ? NAN : (T)1 / s[c];   \
-            for (int64_t l = 0; l < len; l++) {                                                            \
-                const T *xr = xo + l * inner;                                                              \
-                T *yr = yo + l * inner;                                                                    \
-                if (take_log) {                                                                            \
-                    _Pragma("omp simd")                                                                    \
-                    for (int64_t c = 0; c < w; c++) yr[c] = xr[c] - s[c];                                  \
-                } else {                                                                                   \
-                    _Pragma("omp simd")                                                                    \
-                    for (int64_t c = 0; c < w; c++) yr[c] *= s[c];                                         \
-                }                                                                                          \
-            }                                                                                              \
+            const int64_t i0 = (t % blocks) * TB_BLOCK, off = (t / blocks) * len * inner + i0;             \
+            if (inner - i0 >= TB_BLOCK)                                                                    \
+                NAME##_block(x + off, y + off, len, inner, TB_BLOCK, take_log);                            \
+            else                                                                                           \
+                NAME##_block(x + off, y + off, len, inner, inner - i0, take_log);                          \
         }                                                                                                  \
     }
 
 #define TB_SOFTMAX_INNER_BACKWARD(NAME, T, EXP)                                                          \
+    TB_ALWAYS_INLINE static inline void NAME##_block(const T *y, const T *g, T *dx, int64_t len,          \
+                                                     int64_t inner, int64_t w, int take_log) {            \
+        T s[TB_BLOCK];                                                                                     \
+        for (int64_t c = 0; c < w; c++) s[c] = 0;                                                          \
+        for (int64_t l = 0; l < len; l++) {                                                                \
+            const T *yr = y + l * inner, *gr = g + l * inner;                                              \
+            if (take_log) {                                                                                \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) s[c] += gr[c];                                             \
+            } else {                                                                                       \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) s[c] += gr[c] * yr[c];                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int64_t l = 0; l < len; l++) {                                                                \
+            const T *yr = y + l * inner, *gr = g + l * inner;                                              \
+            T *dr = dx + l * inner;                                                                        \
+            if (take_log) {                                                                                \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) dr[c] = gr[c] - EXP(yr[c]) * s[c];                         \
+            } else {                                                                                       \
+                _Pragma("omp simd")                                                                        \
+                for (int64_t c = 0; c < w; c++) dr[c] = yr[c] * (gr[c] - s[c]);                            \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
     TB_CLONES void NAME(const T *y, const T *g, T *dx, int64_t outer, int64_t len, int64_t inner,        \
                         int take_log) {                                                                  \
         const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
         TB_PARALLEL_ROWS(outer * len * inner)                                                              \
         for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
-            const int64_t i0 = (t % blocks) * TB_BLOCK, w = inner - i0 < TB_BLOCK ? inner - i0 : TB_BLOCK; \
-            const int64_t off = (t / blocks) * len * inner + i0;                                           \
-            T s[TB_BLOCK];                                                                                 \
-            for (int64_t c = 0; c < w; c++) s[c] = 0;                                                      \
-            for (int64_t l = 0; l < len; l++) {                                                            \
-                const T *yr = y + off + l * inner, *gr = g + off + l * inner;                              \
-                _Pragma("omp simd")                                                                        \
-                for (int64_t c = 0; c < w; c++) s[c] += take_log ? gr[c] : gr[c] * yr[c];                  \
-            }                                                                                              \
-            for (int64_t l = 0; l < len; l++) {                                                            \
-                const T *yr = y + off + l * inner, *gr = g + off + l * inner;                              \
-                T *dr = dx + off + l * inner;                                                              \
-                if (take_log) {                                                                            \
-                    _Pragma("omp simd")                                                                    \
-                    for (int64_t c = 0; c < w; c++) dr[c] = gr[c] - EXP(yr[c]) * s[c];                     \
-                } else {                                                                                   \
-                    _Pragma("omp simd")                                                                    \
-                    for (int64_t c = 0; c < w; c++) dr[c] = yr[c] * (gr[c] - s[c]);                        \
-                }                                                                                          \
-            }                                                                                              \
+            const int64_t i0 = (t % blocks) * TB_BLOCK, off = (t / blocks) * len * inner + i0;             \
+            if (inner - i0 >= TB_BLOCK)                                                                    \
+                NAME##_block(y + off, g + off, dx + off, len, inner, TB_BLOCK, take_log);                  \
+            else                                                                                           \
+                NAME##_block(y + off, g + off, dx + off, len, inner, inner - i0, take_log);                \
         }                                                                                                  \
     }
 

@@ -23,6 +23,14 @@ def _blocks(x, axis):
     return math.prod(x.shape[:axis]), x.shape[axis], math.prod(x.shape[axis + 1:])
 
 
+def _line_aligned_like(x):
+    """An empty array like C-contiguous ``x`` starting on a 64-byte cache line: the middle-axis kernels give each
+    thread a run of columns in every row, and a line shared by two runs would bounce between the cores per row."""
+    buf = np.empty(x.nbytes + 64, np.uint8)
+    start = -buf.__array_interface__["data"][0] % 64
+    return buf[start:start + x.nbytes].view(x.dtype).reshape(x.shape)
+
+
 def _numpy_softmax(x, axis, log):
     if x.size == 0:
         return np.empty_like(x)
@@ -44,8 +52,8 @@ def softmax(x, axis=-1, log=False):
     if _cdata.kernel("softmax", dtype) is None or x.size == 0:
         return _numpy_softmax(x, axis, log)
     x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
     outer, n, inner = _blocks(x, axis)
+    out = np.empty_like(x) if inner == 1 else _line_aligned_like(x)
     if inner == 1:
         _cdata.kernel("softmax", dtype)(_cdata.src(x), _cdata.dst(out), outer, n, int(log))
     else:
@@ -66,8 +74,8 @@ def softmax_backward(y, g, axis=-1, log=False):
             return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
         return y * (g - (g * y).sum(axis=axis, keepdims=True))
     y, g = np.ascontiguousarray(y), np.ascontiguousarray(g)
-    out = np.empty_like(y)
     outer, n, inner = _blocks(y, axis)
+    out = np.empty_like(y) if inner == 1 else _line_aligned_like(y)
     if inner == 1:
         _cdata.kernel("softmax_backward", dtype)(_cdata.src(y), _cdata.src(g), _cdata.dst(out), outer, n, int(log))
     else:
