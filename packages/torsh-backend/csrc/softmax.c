@@ -84,13 +84,27 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                \
     }
 
-/* The same along an axis that is not the last: x is (outer, len, inner) and each (outer, block of up to
-   TB_BLOCK inner positions) is one task whose running max and sum sit in small arrays, so every pass reads
-   whole contiguous runs of inner elements (no transposed copy). */
+/* The same along an axis that is not the last: x is (outer, len, inner); a task is one slice (or, with fewer slices
+   than threads, one thread's columns of it) taken in blocks of up to TB_BLOCK inner positions whose running max and
+   sum sit in small arrays, so every pass reads whole contiguous runs of inner elements (no transposed copy). */
 #define TB_BLOCK 64
 
-/* One task: rows [0, len) of a w-wide run of x (row stride inner); inlined with w = TB_BLOCK where the run is
-   whole, so that the running max and sum of a block stay in vector registers. */
+/* Columns [lo, hi) of part p of n: cut where the written array has a cache line boundary when every row starts at
+   the same offset within a line, so that two threads never write the same line of a row (a shared line would
+   bounce between the cores once per row). */
+static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t p, int64_t n, int64_t *lo,
+                           int64_t *hi) {
+    const int64_t line = 64 / (int64_t)size;
+    const int64_t phase = (inner * (int64_t)size) % 64 ? 0 : (int64_t)(((uintptr_t)out / size) % (uintptr_t)line);
+    int64_t a = inner * p / n, b = inner * (p + 1) / n;
+    if (p > 0) a = (a + phase) / line * line - phase;
+    if (p < n - 1) b = (b + phase) / line * line - phase;
+    *lo = a < 0 ? 0 : a;
+    *hi = b < *lo ? *lo : b;
+}
+
+/* One block: rows [0, len) of a w-wide run of x (row stride inner); inlined with a constant w (TB_BLOCK, or one
+   cache line of elements) wherever the run allows, so that the block's running max and sum stay in registers. */
 #define TB_SOFTMAX_INNER(NAME, T, EXP, LOG)                                                              \
     TB_ALWAYS_INLINE static inline void NAME##_block(const T *xo, T *yo, int64_t len, int64_t inner,      \
                                                      int64_t w, int take_log) {                           \
@@ -131,14 +145,22 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                                  \
     }                                                                                                      \
     TB_CLONES void NAME(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log) {    \
-        const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
-        TB_PARALLEL_ROWS(outer * len * inner)                                                              \
-        for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
-            const int64_t i0 = (t % blocks) * TB_BLOCK, off = (t / blocks) * len * inner + i0;             \
-            if (inner - i0 >= TB_BLOCK)                                                                    \
-                NAME##_block(x + off, y + off, len, inner, TB_BLOCK, take_log);                            \
-            else                                                                                           \
-                NAME##_block(x + off, y + off, len, inner, inner - i0, take_log);                          \
+        const int64_t team = tb_parallel_ok(outer * len * inner) ? tb_get_num_threads() : 1;               \
+        const int64_t parts = outer >= team ? 1 : team; /* few slices: their columns are split too */      \
+        TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
+        for (int64_t t = 0; t < outer * parts; t++) {                                                      \
+            int64_t lo, hi;                                                                                \
+            tb_column_part(y, sizeof(T), inner, t % parts, parts, &lo, &hi);                               \
+            for (int64_t c0 = lo, w; c0 < hi; c0 += w) { /* constant widths where possible: see _block */  \
+                const int64_t off = (t / parts) * len * inner + c0, line = 64 / (int64_t)sizeof(T);        \
+                w = hi - c0 >= TB_BLOCK ? TB_BLOCK : hi - c0 >= line ? line : hi - c0;                     \
+                if (w == TB_BLOCK)                                                                         \
+                    NAME##_block(x + off, y + off, len, inner, TB_BLOCK, take_log);                        \
+                else if (w == line)                                                                        \
+                    NAME##_block(x + off, y + off, len, inner, 64 / (int64_t)sizeof(T), take_log);         \
+                else                                                                                       \
+                    NAME##_block(x + off, y + off, len, inner, w, take_log);                               \
+            }                                                                                              \
         }                                                                                                  \
     }
 
@@ -171,14 +193,17 @@ static inline double tb_exp_f64(double x) { return exp(x); }
     }                                                                                                      \
     TB_CLONES void NAME(const T *y, const T *g, T *dx, int64_t outer, int64_t len, int64_t inner,        \
                         int take_log) {                                                                  \
-        const int64_t blocks = (inner + TB_BLOCK - 1) / TB_BLOCK;                                          \
-        TB_PARALLEL_ROWS(outer * len * inner)                                                              \
-        for (int64_t t = 0; t < outer * blocks; t++) {                                                     \
-            const int64_t i0 = (t % blocks) * TB_BLOCK, off = (t / blocks) * len * inner + i0;             \
-            if (inner - i0 >= TB_BLOCK)                                                                    \
-                NAME##_block(y + off, g + off, dx + off, len, inner, TB_BLOCK, take_log);                  \
-            else                                                                                           \
-                NAME##_block(y + off, g + off, dx + off, len, inner, inner - i0, take_log);                \
+        const int64_t team = tb_parallel_ok(outer * len * inner) ? tb_get_num_threads() : 1;               \
+        const int64_t parts = outer >= team ? 1 : team;                                                    \
+        TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
+        for (int64_t t = 0; t < outer * parts; t++) {                                                      \
+            int64_t lo, hi;                                                                                \
+            tb_column_part(dx, sizeof(T), inner, t % parts, parts, &lo, &hi);                              \
+            for (int64_t c0 = lo; c0 < hi; c0 += TB_BLOCK) { /* no running state to keep in registers */   \
+                const int64_t off = (t / parts) * len * inner + c0;                                        \
+                NAME##_block(y + off, g + off, dx + off, len, inner, hi - c0 < TB_BLOCK ? hi - c0 : TB_BLOCK, \
+                             take_log);                                                                    \
+            }                                                                                              \
         }                                                                                                  \
     }
 

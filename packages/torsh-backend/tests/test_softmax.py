@@ -148,3 +148,22 @@ def test_masked_entries_get_exactly_zero_and_bad_slices_nan(dtype, axis):
     for i in (1, 2, 3):
         assert np.isnan(row(y, i)).all()
     assert row(S.softmax(x, axis, log=True), 0)[1] == -np.inf
+
+
+@pytest.mark.parametrize("dtype", FAST)
+def test_middle_axis_kernels_for_every_output_alignment(dtype, random):
+    """The threads' column ranges are cut at the output's cache line boundaries: any offset gives the same values."""
+    from torsh_backend import _cdata
+
+    x, g = random((300, 128), dtype, 1), random((300, 128), dtype, 2)
+    want_y, want_dx = S.softmax(x, 0), S.softmax_backward(S.softmax(x, 0), g, 0)
+    line = 64 // np.dtype(dtype).itemsize
+    for shift in range(line):
+        buf = np.zeros(x.size + line, dtype)
+        y = buf[shift:shift + x.size].reshape(x.shape)
+        _cdata.kernel("softmax_inner", np.dtype(dtype))(_cdata.src(x), _cdata.dst(y), 1, 300, 128, 0)
+        np.testing.assert_array_equal(y, want_y)
+        dx = np.zeros(x.size + line, dtype)[shift:shift + x.size].reshape(x.shape)
+        _cdata.kernel("softmax_inner_backward", np.dtype(dtype))(_cdata.src(y), _cdata.src(g), _cdata.dst(dx), 1, 300,
+                                                                 128, 0)
+        np.testing.assert_array_equal(dx, want_dx)

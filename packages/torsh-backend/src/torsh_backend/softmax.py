@@ -23,14 +23,6 @@ def _blocks(x, axis):
     return math.prod(x.shape[:axis]), x.shape[axis], math.prod(x.shape[axis + 1:])
 
 
-def _line_aligned_like(x):
-    """An empty array like C-contiguous ``x`` starting on a 64-byte cache line: the middle-axis kernels give each
-    thread a run of columns in every row, and a line shared by two runs would bounce between the cores per row."""
-    buf = np.empty(x.nbytes + 64, np.uint8)
-    start = -buf.__array_interface__["data"][0] % 64
-    return buf[start:start + x.nbytes].view(x.dtype).reshape(x.shape)
-
-
 def _numpy_softmax(x, axis, log):
     if x.size == 0:
         return np.empty_like(x)
@@ -53,7 +45,7 @@ def softmax(x, axis=-1, log=False):
         return _numpy_softmax(x, axis, log)
     x = np.ascontiguousarray(x)
     outer, n, inner = _blocks(x, axis)
-    out = np.empty_like(x) if inner == 1 else _line_aligned_like(x)
+    out = np.empty_like(x)
     if inner == 1:
         _cdata.kernel("softmax", dtype)(_cdata.src(x), _cdata.dst(out), outer, n, int(log))
     else:
@@ -75,7 +67,7 @@ def softmax_backward(y, g, axis=-1, log=False):
         return y * (g - (g * y).sum(axis=axis, keepdims=True))
     y, g = np.ascontiguousarray(y), np.ascontiguousarray(g)
     outer, n, inner = _blocks(y, axis)
-    out = np.empty_like(y) if inner == 1 else _line_aligned_like(y)
+    out = np.empty_like(y)
     if inner == 1:
         _cdata.kernel("softmax_backward", dtype)(_cdata.src(y), _cdata.src(g), _cdata.dst(out), outer, n, int(log))
     else:
