@@ -70,7 +70,6 @@ static inline double tb_gelu_cdf_f64(double v, double *gauss) {
     } while (0)
 
 
-static inline double tb_exp_f64(double x) { return exp(x); }
 
 /* tanh(z) = 1 - 2 / (exp(2z) + 1): exact at the ends (+-1), vectorises with the inline exp. */
 TB_ALWAYS_INLINE static inline float tb_tanh_f32(float z) { return 1.0f - 2.0f / (tb_expf(2.0f * z) + 1.0f); }
@@ -115,18 +114,26 @@ static inline double tb_tanh_f64(double z) { return tanh(z); }
         TB_CHUNKS(n, NAME##_chunk, x, g, dx, approx_tanh);                                                    \
     }
 
-#define TB_SILU(NAME, T, EXP)                                                                                 \
+/* sigmoid from e = exp(-|x|) <= 1 (the cheaper exp, and no overflow for very negative x); NaN propagates. */
+TB_ALWAYS_INLINE static inline float tb_sigmoid_f32(float x) {
+    float e = tb_expf_nonpositive(-fabsf(x)), r = 1.0f / (1.0f + e);
+    return x >= 0 ? r : e * r;
+}
+
+static inline double tb_sigmoid_f64(double x) { return 1 / (1 + exp(-x)); }
+
+#define TB_SILU(NAME, T, SIGMOID)                                                                             \
     static TB_CLONES void NAME##_chunk(const T *x, T *y, int64_t lo, int64_t hi) {                            \
         _Pragma("omp simd")                                                                                   \
-        for (int64_t i = lo; i < hi; i++) y[i] = x[i] / (1 + EXP(-x[i]));                                     \
+        for (int64_t i = lo; i < hi; i++) y[i] = x[i] * SIGMOID(x[i]);                                        \
     }                                                                                                         \
     void NAME(const T *x, T *y, int64_t n) { TB_CHUNKS(n, NAME##_chunk, x, y); }
 
-#define TB_SILU_BACKWARD(NAME, T, EXP)                                                                        \
+#define TB_SILU_BACKWARD(NAME, T, SIGMOID)                                                                    \
     static TB_CLONES void NAME##_chunk(const T *x, const T *g, T *dx, int64_t lo, int64_t hi) {               \
         _Pragma("omp simd")                                                                                   \
         for (int64_t i = lo; i < hi; i++) {                                                                   \
-            T s = 1 / (1 + EXP(-x[i]));                                                                       \
+            T s = SIGMOID(x[i]);                                                                              \
             dx[i] = g[i] * s * (1 + x[i] * (1 - s));                                                          \
         }                                                                                                     \
     }                                                                                                         \
@@ -157,9 +164,9 @@ TB_GELU(tb_gelu_f32, float, tb_tanh_f32, tb_gelu_cdf)
 TB_GELU(tb_gelu_f64, double, tb_tanh_f64, tb_gelu_cdf_f64)
 TB_GELU_BACKWARD(tb_gelu_backward_f32, float, tb_tanh_f32, tb_gelu_cdf)
 TB_GELU_BACKWARD(tb_gelu_backward_f64, double, tb_tanh_f64, tb_gelu_cdf_f64)
-TB_SILU(tb_silu_f32, float, tb_expf)
-TB_SILU(tb_silu_f64, double, tb_exp_f64)
-TB_SILU_BACKWARD(tb_silu_backward_f32, float, tb_expf)
-TB_SILU_BACKWARD(tb_silu_backward_f64, double, tb_exp_f64)
+TB_SILU(tb_silu_f32, float, tb_sigmoid_f32)
+TB_SILU(tb_silu_f64, double, tb_sigmoid_f64)
+TB_SILU_BACKWARD(tb_silu_backward_f32, float, tb_sigmoid_f32)
+TB_SILU_BACKWARD(tb_silu_backward_f64, double, tb_sigmoid_f64)
 TB_RELU(tb_relu_f32, tb_relu_backward_f32, float)
 TB_RELU(tb_relu_f64, tb_relu_backward_f64, double)
