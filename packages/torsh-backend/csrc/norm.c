@@ -1,5 +1,6 @@
-/* Normalisation kernels: rows (layer/RMS norm) or channels (batch norm) in parallel, statistics accumulated in
-   double with two passes (mean, then centred squares); parameter gradients summed by column ranges per thread. */
+/* Normalisation kernels: rows (layer/RMS norm) or channels (batch norm) in parallel, statistics in two passes
+   (mean, then centred squares): a row's in its own type over the vector lanes (as PyTorch), a channel's (N x
+   spatial elements) in double; layer norm's parameter gradients summed in per-thread partials. */
 #include "norm.h"
 
 #include <math.h>
@@ -22,15 +23,15 @@
         for (int64_t r = 0; r < rows; r++) {                                                                    \
             const T *xr = x + r * cols;                                                                         \
             T *yr = y + r * cols;                                                                               \
-            double mu = 0, ss = 0;                                                                              \
+            T mu = 0, ss = 0; /* in the row's type, over the vector lanes: a row is short */                  \
             if (!rms) {                                                                                         \
                 _Pragma("omp simd reduction(+ : mu)")                                                           \
                 for (int64_t c = 0; c < cols; c++) mu += xr[c];                                                 \
-                mu /= (double)cols;                                                                             \
+                mu /= (T)cols;                                                                                  \
             }                                                                                                   \
             _Pragma("omp simd reduction(+ : ss)")                                                               \
-            for (int64_t c = 0; c < cols; c++) ss += ((double)xr[c] - mu) * ((double)xr[c] - mu);               \
-            T m = (T)mu, rs = (T)(1.0 / sqrt(ss / (double)cols + eps));                                         \
+            for (int64_t c = 0; c < cols; c++) ss += (xr[c] - mu) * (xr[c] - mu);                               \
+            T m = mu, rs = (T)(1.0 / sqrt((double)ss / (double)cols + eps));                                    \
             if (!rms) mean[r] = m;                                                                              \
             rstd[r] = rs;                                                                                       \
             if (w && b) { /* the affine case in its own loop: NULL tests inside one would block vectorisation */ \
