@@ -44,6 +44,11 @@ CASES = [
     case("softmax", lambda F, T, x: F.softmax(x, dim=1), ("f", 2, 4, 3)),
     case("softmax_neg_dim", lambda F, T, x: F.softmax(x * 30, dim=-1), ("f", 2, 4, 3)),
     case("log_softmax", lambda F, T, x: F.log_softmax(x * 30, dim=0), ("f", 2, 4, 3)),
+    case("tensor_softmax_method", lambda F, T, x: x.softmax(1), ("f", 2, 4, 3)),
+    case("tensor_log_softmax_method", lambda F, T, x: (x * 30).log_softmax(dim=-1), ("f", 2, 4, 3)),
+    # the float32 C kernel over a middle axis (threads split each row's columns), against torch's float32 softmax
+    case("softmax_middle_axis_f32", lambda F, T, x: F.softmax(x.float() * 5, dim=1).double(), ("f", 3, 70, 130),
+         tol=2e-6),
     case("softmin", lambda F, T, x: F.softmin(x, dim=2), ("f", 2, 4, 3)),
     case("linear", lambda F, T, x, w, b: F.linear(x, w, b), ("f", 4, 3), ("f", 5, 3), ("f", 5)),
     case("linear_3d", lambda F, T, x, w: F.linear(x, w), ("f", 2, 4, 3), ("f", 5, 3)),

@@ -1,5 +1,6 @@
 """torsh-functional: ``torsh.nn.functional``, PyTorch's stateless layer maths, each op with its derivative."""
 
+from . import _tensor_methods
 from .activation import (
     celu,
     celu_,
@@ -113,3 +114,5 @@ from .vision import (
 )
 
 __version__ = "0.1.0"
+
+_tensor_methods.attach()

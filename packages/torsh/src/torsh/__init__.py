@@ -62,13 +62,31 @@ except ModuleNotFoundError as _missing:
         raise
 
 
+# torch.* functions that are torch.nn.functional ones with the same positional arguments; importing torsh-functional
+# also gives tensors their softmax / log_softmax methods, so it too is imported whenever it is installed.
+_FUNCTIONAL_NAMES = (
+    "softmax", "log_softmax", "dropout", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",
+    "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "cosine_similarity",
+    "pairwise_distance", "pdist", "bilinear", "prelu", "selu", "selu_", "celu", "celu_", "rrelu", "rrelu_",
+    "hardshrink", "threshold", "threshold_", "relu_",
+)
+try:
+    import torsh_functional as _torsh_functional  # noqa: F401
+except ModuleNotFoundError as _missing:
+    if _missing.name != "torsh_functional":
+        raise
+
+
 def __getattr__(name):
     if name in _SUBPACKAGES or name in ("utils", "cuda", "amp"):
         return _importlib.import_module(f"{__name__}.{name}")
-    if name in _SPARSE_NAMES:
+    if name in _SPARSE_NAMES or name in _FUNCTIONAL_NAMES:
         from ._lazy import require
 
-        return getattr(require("torsh_sparse", "torsh-sparse"), name)
+        package, dist = ("torsh_sparse", "torsh-sparse") if name in _SPARSE_NAMES else ("torsh_functional",
+                                                                                         "torsh-functional")
+        return getattr(require(package, dist), name)
     raise AttributeError(f"module 'torsh' has no attribute {name!r}")
 
 
