@@ -380,14 +380,30 @@ def _view_of(arr, base):
     return t
 
 
+def _edge(t):
+    """The (node, output index) a tensor input's gradient flows to: its grad_fn, a leaf's AccumulateGrad, or None."""
+    fn = t.grad_fn
+    if fn is not None:
+        return fn, t._output_nr
+    if t._rg:
+        acc = t._grad_acc
+        return (acc if acc is not None else t._grad_accumulator()), 0
+    return None
+
+
+def _edges(inputs):
+    return tuple([_edge(t) if isinstance(t, Tensor) else None for t in inputs])
+
+
 def _edges_and_meta(inputs):
-    """Each input's (node, output index) its gradient flows to (its grad_fn, a leaf's AccumulateGrad, or None),
-    and its (NumPy dtype, shape) (None for non-tensors), gathered in one pass: every recorded op runs this."""
+    """The edges and each input's (NumPy dtype, shape) (None for non-tensors) in one pass, for ops whose gradients
+    are fitted to their inputs (ops/_graph.py): every tensor operator runs this."""
     edges, meta = [], []
     for t in inputs:
         if isinstance(t, Tensor):
-            meta.append((t._data.dtype, t._data.shape))
-            fn = t.grad_fn
+            d = t._data
+            meta.append((d.dtype, d.shape))
+            fn = t.grad_fn  # _edge(t) inlined: a call per input is a measurable share of an operator's cost
             if fn is not None:
                 edges.append((fn, t._output_nr))
             elif t._rg:
@@ -401,26 +417,11 @@ def _edges_and_meta(inputs):
     return tuple(edges), tuple(meta)
 
 
-def _edges(inputs):
-    return _edges_and_meta(inputs)[0]
-
-
 def record(out, backward_fn, inputs, name):
     """Attach a Node computing ``backward_fn`` to ``out``; ``inputs`` are the differentiable operands (or None)."""
     node = Node(backward_fn, _edges(inputs), name)
     out.grad_fn = node
     out._rg = True
-    return node
-
-
-def record_multi(outs, backward_fn, inputs, name):
-    """Like ``record`` for ops with several differentiable outputs (unbind, split, ...)."""
-    node = Node(backward_fn, _edges(inputs), name)
-    node._out_meta = [(tuple(o._data.shape), o.dtype, o.device) for o in outs]
-    for i, o in enumerate(outs):
-        o.grad_fn = node
-        o._output_nr = i
-        o._rg = True
     return node
 
 

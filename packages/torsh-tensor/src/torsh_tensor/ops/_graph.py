@@ -12,21 +12,31 @@ from .. import _tensor
 from .._tensor import _NP2DT
 
 
-def record(out, backward_fn, inputs, name):
-    """``_tensor.record`` whose gradients are fitted to the inputs (see module docstring)."""
+def _node(backward_fn, inputs, name):
+    """A Node running ``backward_fn`` through ``_fitted``, with the inputs' edges and metadata."""
     edges, meta = _tensor._edges_and_meta(inputs)
     node = Node(_fitted, edges, name)
-    out.grad_fn = node
-    out._rg = True
     node.op_backward = backward_fn
     node.in_meta = meta
     return node
 
 
+def record(out, backward_fn, inputs, name):
+    """``_tensor.record`` whose gradients are fitted to the inputs (see module docstring)."""
+    node = _node(backward_fn, inputs, name)
+    out.grad_fn = node
+    out._rg = True
+    return node
+
+
 def record_multi(outs, backward_fn, inputs, name):
-    node = _tensor.record_multi(outs, _fitted, inputs, name)
-    node.op_backward = backward_fn
-    node.in_meta = _tensor._edges_and_meta(inputs)[1]
+    """``record`` for ops with several differentiable outputs (unbind, split, ...)."""
+    node = _node(backward_fn, inputs, name)
+    node._out_meta = [(tuple(o._data.shape), o.dtype, o.device) for o in outs]
+    for i, o in enumerate(outs):
+        o.grad_fn = node
+        o._output_nr = i
+        o._rg = True
     return node
 
 
