@@ -1,5 +1,6 @@
 """``+ - * /`` on tensors: the one-frame operator path gives what the full ops give (values, dtypes, grads, errors)."""
 
+import threading
 import warnings
 
 import numpy as np
@@ -31,9 +32,10 @@ def test_operator_matches_full_op(dunder, full, dtype, other):
 
 
 @pytest.mark.parametrize("dunder, full", OPS)
-def test_operator_grads_match_full_op(dunder, full):
+@pytest.mark.parametrize("y_shape", [(2, 3), (3,)], ids=["same shape", "broadcast"])
+def test_operator_grads_match_full_op(dunder, full, y_shape):
     rng = np.random.default_rng(1)
-    xs, ys = rng.standard_normal((2, 3)), rng.uniform(1, 2, 3)
+    xs, ys = rng.standard_normal((2, 3)), rng.uniform(1, 2, y_shape)
     grads = []
     for fn in (lambda x, y: getattr(x, dunder)(y) + getattr(x, dunder.replace("__", "__r", 1))(2.0),
                lambda x, y: full(x, y) + full(2.0, x)):
@@ -58,3 +60,39 @@ def test_zero_dim_overflow_and_errors():
     assert tt.ones(2).__add__("x") is NotImplemented
     with pytest.raises(TypeError):
         tt.ones(2) + object()
+
+
+def test_busy_quiet_context_falls_back_to_the_full_op():
+    """An operator run while the quiet error-state context is entered (a nested call) still gives the result."""
+    a, b = tt.tensor(np.float32([3e38]), requires_grad=True), tt.tensor(np.float32([2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = arith._run_quiet(lambda: a * b)
+    assert np.isinf(out.item()) and out.grad_fn.name() == "MulBackward0"
+    out.backward()
+    assert a.grad.item() == 2.0
+
+
+def test_operators_from_many_threads():
+    xs = [np.random.default_rng(i).standard_normal((256, 256)) for i in range(8)]
+    results, errors = {}, []
+
+    def work(i):
+        try:
+            x = tt.tensor(xs[i], requires_grad=True)
+            for _ in range(50):  # 256x256 ufuncs release the GIL: threads find the quiet context busy
+                y = (x * 2.0 + x) / 3.0 - x
+            y.sum().backward()
+            results[i] = (y.detach().numpy(), x.grad.numpy())
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i, (y, g) in results.items():
+        np.testing.assert_allclose(y, (xs[i] * 2.0 + xs[i]) / 3.0 - xs[i], atol=1e-15)
+        np.testing.assert_allclose(g, np.zeros_like(xs[i]), atol=1e-15)

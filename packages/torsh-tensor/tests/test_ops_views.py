@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torsh_tensor as T
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torsh_autograd import gradcheck, gradgradcheck
 from torsh_core.errors import TorshNotImplementedError
 
@@ -125,3 +127,26 @@ def test_view_errors():
         x.as_strided((2,), (1,))
     with pytest.raises(RuntimeError):  # writing through an expanded view would alias elements
         x[:, :1].expand(2, 3, 4).add_(1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shape=st.lists(st.integers(0, 3), max_size=4), lead=st.lists(st.integers(0, 3), max_size=2),
+       grow=st.lists(st.booleans(), min_size=4, max_size=4), layout=st.sampled_from(["c", "transposed", "sliced"]),
+       dtype=st.sampled_from([np.float32, np.float64, np.int64, np.bool_]))
+def test_expand_matches_numpy_broadcast_to(shape, lead, grow, layout, dtype):
+    """The fast broadcast view (contiguous arrays) and NumPy's (every other layout) agree, and both are read-only."""
+    a = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape).astype(dtype)
+    if layout == "transposed":
+        a = a.T
+    elif layout == "sliced" and a.ndim:
+        a = a[..., ::2]
+    target = tuple(lead) + tuple(3 if g and n == 1 else n for n, g in zip(a.shape, grow))
+    want = np.broadcast_to(a, target)
+    src = T.from_numpy(a)  # keeps the layout
+    assert src._data.strides == a.strides or not a.size
+    got = src.expand(*target) if target else src.expand(())
+    assert got.shape == want.shape and got.dtype.np == want.dtype
+    np.testing.assert_array_equal(got.numpy(), want)
+    if got.numel() > 1 and got.numel() != a.size:
+        with pytest.raises(RuntimeError):
+            got.add_(1) if dtype != np.bool_ else got.logical_not_()

@@ -23,7 +23,7 @@ class Tensor:
     grad_fn = None
     _output_nr = 0
     _base = None
-    _grad_acc = None
+    _grad_edge = None  # a leaf's edge (AccumulateGrad, 0), made once: every op on the leaf uses it
     _retains_grad = False
     _hooks_handles = None
     _post_accumulate_hooks = None
@@ -177,10 +177,13 @@ class Tensor:
         return self
 
     def _grad_accumulator(self):
-        acc = self._grad_acc
-        if acc is None:
-            acc = self._grad_acc = AccumulateGrad(self)
-        return acc
+        return self._leaf_edge()[0]
+
+    def _leaf_edge(self):
+        edge = self._grad_edge
+        if edge is None:
+            edge = self._grad_edge = (AccumulateGrad(self), 0)
+        return edge
 
     def _set_grad_fn(self, node, output_nr=0):
         self.grad_fn = node
@@ -380,41 +383,40 @@ def _view_of(arr, base):
     return t
 
 
-def _edge(t):
-    """The (node, output index) a tensor input's gradient flows to: its grad_fn, a leaf's AccumulateGrad, or None."""
-    fn = t.grad_fn
-    if fn is not None:
-        return fn, t._output_nr
-    if t._rg:
-        acc = t._grad_acc
-        return (acc if acc is not None else t._grad_accumulator()), 0
-    return None
-
-
 def _edges(inputs):
-    return tuple([_edge(t) if isinstance(t, Tensor) else None for t in inputs])
-
-
-def _edges_and_meta(inputs):
-    """The edges and each input's (NumPy dtype, shape) (None for non-tensors) in one pass, for ops whose gradients
-    are fitted to their inputs (ops/_graph.py): every tensor operator runs this."""
-    edges, meta = [], []
+    """Each input's edge (None for non-tensors). Every recorded op runs this, so it is one loop."""
+    edges = []
     for t in inputs:
         if isinstance(t, Tensor):
-            d = t._data
-            meta.append((d.dtype, d.shape))
-            fn = t.grad_fn  # _edge(t) inlined: a call per input is a measurable share of an operator's cost
+            fn = t.grad_fn
             if fn is not None:
                 edges.append((fn, t._output_nr))
-            elif t._rg:
-                acc = t._grad_acc
-                edges.append((acc if acc is not None else t._grad_accumulator(), 0))
-            else:
-                edges.append(None)
-        else:
-            meta.append(None)
-            edges.append(None)
-    return tuple(edges), tuple(meta)
+                continue
+            if t._rg:
+                edges.append(t._grad_edge or t._leaf_edge())
+                continue
+        edges.append(None)
+    return tuple(edges)
+
+
+def _edge_pair(x, y):
+    """``_edges((x, y))`` unrolled, for the tensor operators (+ - * /): a loop costs them a measurable share."""
+    if isinstance(x, Tensor):
+        fn = x.grad_fn
+        ex = (fn, x._output_nr) if fn is not None else (x._grad_edge or x._leaf_edge()) if x._rg else None
+    else:
+        ex = None
+    if isinstance(y, Tensor):
+        fn = y.grad_fn
+        ey = (fn, y._output_nr) if fn is not None else (y._grad_edge or y._leaf_edge()) if y._rg else None
+    else:
+        ey = None
+    return ex, ey
+
+
+def _meta(inputs):
+    """Each input's (NumPy dtype, shape), None for non-tensors: what its gradient is fitted to (ops/_graph.py)."""
+    return tuple([(t._data.dtype, t._data.shape) if isinstance(t, Tensor) else None for t in inputs])
 
 
 def record(out, backward_fn, inputs, name):

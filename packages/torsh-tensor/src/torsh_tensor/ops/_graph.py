@@ -14,10 +14,9 @@ from .._tensor import _NP2DT
 
 def _node(backward_fn, inputs, name):
     """A Node running ``backward_fn`` through ``_fitted``, with the inputs' edges and metadata."""
-    edges, meta = _tensor._edges_and_meta(inputs)
-    node = Node(_fitted, edges, name)
+    node = Node(_fitted, _tensor._edges(inputs), name)
     node.op_backward = backward_fn
-    node.in_meta = meta
+    node.in_meta = _tensor._meta(inputs)
     return node
 
 
@@ -44,8 +43,13 @@ def _fitted(node, *grads):
     res = node.op_backward(node, *grads)
     if not isinstance(res, tuple):
         res = (res,)
-    return tuple(fit(g, meta, node, i) for i, (g, meta) in enumerate(zip(res, node.in_meta))) + res[len(
-        node.in_meta):]
+    fitted = None
+    for i, (g, meta) in enumerate(zip(res, node.in_meta)):
+        if g is not None and meta is not None and (g._data.dtype != meta[0] or g._data.shape != meta[1]):
+            if fitted is None:
+                fitted = list(res)
+            fitted[i] = fit(g, meta, node, i)
+    return res if fitted is None else tuple(fitted)
 
 
 def fit(g, meta, node, i):

@@ -94,7 +94,7 @@ def _snapshot(self):
     old.grad_fn = self.grad_fn
     old._output_nr = self._output_nr
     old._rg = self._rg
-    old._grad_acc = self._grad_acc
+    old._grad_edge = self._grad_edge
     return old
 
 
@@ -177,7 +177,7 @@ def _snapshot_history(t):
     old.grad_fn = t.grad_fn
     old._output_nr = t._output_nr
     old._rg = t._rg
-    old._grad_acc = t._grad_acc
+    old._grad_edge = t._grad_edge
     return old
 
 

@@ -3,14 +3,16 @@
 Gradients are summed back to each operand's shape and cast to its dtype by ``_graph.record``.
 """
 
+import contextvars
 import operator
 
 import numpy as np
+from torsh_autograd.node import Node
 from torsh_core.errors import TorshRuntimeError
 from torsh_core.shape import broadcast_shapes
 
 from .._operands import binary_arrays, float_array, wrap_result
-from .._tensor import Tensor, _grad_state, _wrap, ndarray, needs_grad
+from .._tensor import Tensor, _edge_pair, _grad_state, _wrap, ndarray, needs_grad
 from ._graph import record
 
 __all__ = """
@@ -142,23 +144,28 @@ def _operator(op, slow, backward, name, save=False, alpha=False, reflected=False
             is_tensor = isinstance(other, Tensor)
             b = other._data if is_tensor else other
             if type(b) is ndarray and b.dtype is a.dtype if is_tensor else type(b) is float or type(b) is int:
-                quiet = _quiet_states.get(_fp_state.get())
-                if quiet is not None:
-                    token = _fp_state.set(quiet)
-                    try:
-                        r = op(b, a) if reflected else op(a, b)
-                    except ValueError:  # shapes that do not broadcast: the slow path raises PyTorch's error
-                        r = None
-                    finally:
-                        _fp_state.reset(token)
-                    if r is not None:
-                        out = _new(Tensor)
-                        out._data = r if type(r) is ndarray else np.asarray(r)
-                        out._version = [0]
-                        if _grad_state.enabled and (self._rg or is_tensor and other._rg):
-                            _record_operator(out, backward, (other, self) if reflected else (self, other), name,
-                                             save, alpha)
-                        return out
+                try:
+                    r = _run_quiet(op, b, a) if reflected else _run_quiet(op, a, b)
+                except (ValueError, RuntimeError):  # no broadcast (the slow path raises PyTorch's error), or
+                    r = None  # the quiet context is busy (another thread, a nested call): the slow path
+                if r is not None:
+                    out = _new(Tensor)
+                    out._data = r if type(r) is ndarray else np.asarray(r)
+                    out._version = [0]
+                    if (self._rg or is_tensor and other._rg) and _grad_state.enabled:
+                        args = (other, self) if reflected else (self, other)
+                        if not is_tensor or a.shape == b.shape:  # gradients of the output's shape and dtype:
+                            node = out.grad_fn = Node(backward, _edge_pair(*args), name)  # nothing to fit
+                            out._rg = True
+                        else:
+                            node = record(out, backward, args, name)
+                        if alpha:
+                            node.alpha = 1
+                        if save:
+                            node.operands = args
+                            saved = other if is_tensor else None
+                            node.save_for_backward(*((saved, self) if reflected else (self, saved)))
+                    return out
         if reflected:
             return slow(other, self)
         if not isinstance(other, (Tensor, bool, int, float, complex)) and not hasattr(other, "__array__"):
@@ -169,14 +176,15 @@ def _operator(op, slow, backward, name, save=False, alpha=False, reflected=False
     return method if _fp_state is not None else _operator_without_fast_path(slow, reflected)
 
 
-def _record_operator(out, backward, args, name, save, alpha):
-    """The graph node the full op (add, mul, ...) would record."""
-    node = record(out, backward, args, name)
-    if alpha:
-        node.alpha = 1
-    if save:
-        node.operands = args
-        node.save_for_backward(*(v if isinstance(v, Tensor) else None for v in args))
+def _quiet_context():
+    """A context whose NumPy error state ignores every error: running a ufunc in it (``Context.run``) costs a
+    fraction of switching the error state there and back. Only the ufunc runs in it, so no other state leaks."""
+    ctx = contextvars.copy_context()
+    ctx.run(_ignore_fp_errors)
+    return ctx
+
+
+_run_quiet = _quiet_context().run if _fp_state is not None else None
 
 
 def _operator_without_fast_path(slow, reflected):

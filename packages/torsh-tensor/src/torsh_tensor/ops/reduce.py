@@ -31,7 +31,7 @@ def _axes(input, dim):
 
 def _expand_back(g, in_shape, axes, keepdim):
     """Broadcast a reduced gradient back over the reduced axes."""
-    if not keepdim and axes:
+    if not keepdim and axes and g._data.ndim:  # a 0-d gradient broadcasts as it is
         shape = list(in_shape)
         for a in axes:
             shape[a] = 1

@@ -1,5 +1,6 @@
 """Views that share memory with their input: view/reshape, transpose/permute, squeeze, expand, narrow, ..."""
 
+import math
 import weakref
 
 import numpy as np
@@ -47,12 +48,14 @@ def _view(input, arr, backward, name, shares=True, **attrs):
 
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+        shape = shape[0]
+    return tuple(map(int, shape))
 
 
 def _infer(shape, numel):
     """``shape`` with a -1 entry replaced by what makes ``numel`` elements."""
+    if -1 not in shape and math.prod(shape) == numel and (not shape or min(shape) >= 0):
+        return shape
     shape = list(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -240,7 +243,20 @@ def expand(input, *sizes):
                 f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}"
             )
         target.append(s)
-    return _view(input, np.broadcast_to(input._data, tuple(target)), _expand_backward, "ExpandBackward0")
+    return _view(input, _broadcast(input._data, tuple(target)), _expand_backward, "ExpandBackward0")
+
+
+def _broadcast(arr, shape):
+    """``np.broadcast_to(arr, shape)`` (a read-only view): for a C-contiguous NumPy array the ndarray constructor
+    makes it ten times faster (a loss's gradient is expanded once per backward)."""
+    if type(arr) is not np.ndarray or not arr.flags.c_contiguous or not arr.size:
+        return np.broadcast_to(arr, shape)
+    strides = [0] * (len(shape) - arr.ndim)
+    for n, st in zip(arr.shape, arr.strides):
+        strides.append(0 if n == 1 else st)
+    view = np.ndarray(shape, arr.dtype, arr, 0, tuple(strides))
+    view.flags.writeable = False
+    return view
 
 
 def _expand_backward(node, g):
