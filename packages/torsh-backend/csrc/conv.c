@@ -301,8 +301,9 @@ TB_CONV2D(f64, double, tb_dgemm)
 
 /* Direct stride-1 convolution: no columns at all. Each member of the team copies an image into a zero-padded
    buffer (rows of ceil(OW / VL) * VL + KW - 1 elements, so every vector load stays inside it), then for each block
-   of TB_OB output channels, output row and run of VL output columns keeps TB_OB vector accumulators and adds
-   weight * (one vector load of the shifted input row) for every (c, i, j): TB_OB multiply-adds per load. The
+   of TB_OB output channels, pair of output rows and run of VL output columns keeps 2 * TB_OB vector accumulators
+   and adds weight * (vector loads of the two shifted input rows) for every (c, i, j): 2 * TB_OB multiply-adds per
+   TB_OB weight broadcasts and two loads. The
    weights are first repacked to (O blocks, C, KH, KW, TB_OB), zero padded past O. On x86-64 the kernel is also
    compiled for x86-64-v4 (one AVX-512 register per accumulator) and x86-64-v3, picked at load time. */
 #define TB_OB 8
@@ -313,6 +314,40 @@ TB_CONV2D(f64, double, tb_dgemm)
 #define TB_DIRECT_CLONES
 #endif
 
+/* One run of VL output columns at x0 in output rows oy .. oy + R - 1 of the block of TB_OB output channels at ob:
+   R * TB_OB vector accumulators; each weight broadcast serves R rows, each row load TB_OB channels. */
+#define TB_DIRECT_RUN(V, T, R)                                                                                      \
+    do {                                                                                                            \
+        V acc[R][TB_OB];                                                                                            \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int k = 0; k < TB_OB; k++) acc[r][k] = (V){0} + (bias && ob + k < o ? bias[ob + k] : 0);          \
+        for (int64_t ch = 0; ch < c; ch++)                                                                          \
+            for (int64_t i = 0; i < kh; i++) {                                                                      \
+                const T *row = xp + (ch * h2 + oy + i) * w2 + x0;                                                   \
+                const T *wr = wb + ((ch * kh + i) * kw) * TB_OB;                                                    \
+                for (int64_t j = 0; j < kw; j++) {                                                                  \
+                    V v[R];                                                                                         \
+                    for (int r = 0; r < R; r++) memcpy(&v[r], row + r * w2 + j, sizeof v[r]);                       \
+                    for (int k = 0; k < TB_OB; k++) {                                                               \
+                        const T wk = wr[j * TB_OB + k];                                                             \
+                        for (int r = 0; r < R; r++) acc[r][k] += v[r] * wk;                                         \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        const int64_t width = ow - x0 < VL ? ow - x0 : VL;                                                          \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int k = 0; k < TB_OB && ob + k < o; k++) {                                                         \
+                T *dst = y + ((ob + k) * oh + oy + r) * ow + x0;                                                    \
+                if (width == VL) {                                                                                  \
+                    memcpy(dst, &acc[r][k], sizeof acc[r][k]);                                                      \
+                } else {                                                                                            \
+                    T lanes[VL];                                                                                    \
+                    memcpy(lanes, &acc[r][k], sizeof lanes);                                                        \
+                    for (int64_t l = 0; l < width; l++) dst[l] = lanes[l];                                          \
+                }                                                                                                   \
+            }                                                                                                       \
+    } while (0)
+
 #define TB_DIRECT_IMAGE(SFX, T, BYTES)                                                                              \
     typedef T tb_vec_##SFX##_##BYTES __attribute__((vector_size(BYTES), aligned(sizeof(T))));                       \
     enum { TB_VL_##SFX##_##BYTES = BYTES / sizeof(T) };                                                             \
@@ -322,33 +357,11 @@ TB_CONV2D(f64, double, tb_dgemm)
         enum { VL = TB_VL_##SFX##_##BYTES };                                                                        \
         for (int64_t ob = 0; ob < o; ob += TB_OB) {                                                                 \
             const T *wb = wp + ob * c * kh * kw;                                                                    \
-            for (int64_t oy = 0; oy < oh; oy++)                                                                     \
-                for (int64_t x0 = 0; x0 < ow; x0 += VL) {                                                           \
-                    tb_vec_##SFX##_##BYTES acc[TB_OB];                                                              \
-                    for (int k = 0; k < TB_OB; k++)                                                                 \
-                        acc[k] = (tb_vec_##SFX##_##BYTES){0} + (bias && ob + k < o ? bias[ob + k] : 0);             \
-                    for (int64_t ch = 0; ch < c; ch++)                                                              \
-                        for (int64_t i = 0; i < kh; i++) {                                                          \
-                            const T *row = xp + (ch * h2 + oy + i) * w2 + x0;                                       \
-                            const T *wr = wb + ((ch * kh + i) * kw) * TB_OB;                                        \
-                            for (int64_t j = 0; j < kw; j++) {                                                      \
-                                tb_vec_##SFX##_##BYTES v;                                                           \
-                                memcpy(&v, row + j, sizeof v);                                                      \
-                                for (int k = 0; k < TB_OB; k++) acc[k] += v * wr[j * TB_OB + k];                    \
-                            }                                                                                       \
-                        }                                                                                           \
-                    const int64_t width = ow - x0 < VL ? ow - x0 : VL;                                              \
-                    for (int k = 0; k < TB_OB && ob + k < o; k++) {                                                 \
-                        T *dst = y + ((ob + k) * oh + oy) * ow + x0;                                                \
-                        if (width == VL) {                                                                          \
-                            memcpy(dst, &acc[k], sizeof acc[k]);                                                    \
-                        } else {                                                                                    \
-                            T lanes[VL];                                                                            \
-                            memcpy(lanes, &acc[k], sizeof lanes);                                                   \
-                            for (int64_t l = 0; l < width; l++) dst[l] = lanes[l];                                  \
-                        }                                                                                           \
-                    }                                                                                               \
-                }                                                                                                   \
+            int64_t oy = 0;                                                                                         \
+            for (; oy + 2 <= oh; oy += 2)                                                                           \
+                for (int64_t x0 = 0; x0 < ow; x0 += VL) TB_DIRECT_RUN(tb_vec_##SFX##_##BYTES, T, 2);                \
+            for (; oy < oh; oy++)                                                                                   \
+                for (int64_t x0 = 0; x0 < ow; x0 += VL) TB_DIRECT_RUN(tb_vec_##SFX##_##BYTES, T, 1);                \
         }                                                                                                           \
     }
 
@@ -391,3 +404,128 @@ TB_CONV2D(f64, double, tb_dgemm)
 
 TB_CONV2D_DIRECT(f32, float)
 TB_CONV2D_DIRECT(f64, double)
+
+/* Direct weight gradient for stride 1 and dilation 1: gw[o][c][i][j] = the sum over images n and output positions
+   (oy, ox) of g[n][o][oy][ox] * xpad[n][c][oy + i][ox + j]. Tasks (input channel, block of TB_OB output channels)
+   are split over the team, so each gw element is summed by one thread in one order (deterministic for any thread
+   count). Each thread goes through the images in turn (so an image's g comes from memory once, not once per task),
+   pads the channel of each of its tasks and, for each kernel row i and group of TB_WJ kernel columns, keeps
+   TB_OB * TB_WJ vector accumulators over the image's output positions: each load of g serves TB_WJ multiply-adds
+   and each load of x TB_OB. The last group may pass kw: its extra sums are dropped. Output rows must be whole
+   vectors (OW a multiple of 32 bytes' worth of elements), so no lane is ever masked. */
+#define TB_WJ 3
+
+#define TB_WEIGHT_PLANE(SFX, T, BYTES, VARIANT, ATTR, PIN)                                                          \
+    static ATTR void tb_weight_plane_##SFX##_##BYTES##VARIANT(const T *g, int64_t nk, const T *xp, int64_t w2,      \
+                                                      int64_t kh, int64_t kw, int64_t oh, int64_t ow, T *tot) {     \
+        typedef tb_vec_##SFX##_##BYTES V;                                                                           \
+        enum { VL = TB_VL_##SFX##_##BYTES };                                                                        \
+        const int64_t kwp = (kw + TB_WJ - 1) / TB_WJ * TB_WJ, plane = oh * ow;                                      \
+        /* output rows per tile: TB_OB rows of g in 16 KB, half of L1, stay there for every (i, j0) */             \
+        const int64_t tile = 16384 / (TB_OB * ow * (int64_t)sizeof(T)) > 0 ? 16384 / (TB_OB * ow * (int64_t)sizeof(T)) \
+                                                                            : 1;                                    \
+        int64_t off[TB_OB]; /* plane offsets; past nk the last plane again, whose sums are dropped */               \
+        for (int k = 0; k < TB_OB; k++) off[k] = (k < nk ? k : nk - 1) * plane;                                     \
+        for (int64_t y0 = 0; y0 < oh; y0 += tile)                                                                   \
+            for (int64_t i = 0; i < kh; i++)                                                                        \
+                for (int64_t j0 = 0; j0 < kw; j0 += TB_WJ) {                                                        \
+                    const int64_t y1 = y0 + tile < oh ? y0 + tile : oh;                                             \
+                    V acc[TB_OB][TB_WJ];                                                                            \
+                    for (int k = 0; k < TB_OB; k++)                                                                 \
+                        for (int jj = 0; jj < TB_WJ; jj++) acc[k][jj] = (V){0};                                     \
+                    for (int64_t x0 = 0; x0 < ow; x0 += VL) /* down each column of runs: acc stays in registers */ \
+                        for (int64_t oy = y0; oy < y1; oy++) {                                                      \
+                            const T *xr = xp + (oy + i) * w2 + j0 + x0, *gr = g + oy * ow + x0;                     \
+                            V xv[TB_WJ];                                                                            \
+                            for (int jj = 0; jj < TB_WJ; jj++) memcpy(&xv[jj], xr + jj, sizeof(V));                 \
+                            for (int k = 0; k < TB_OB; k++) {                                                       \
+                                V gv;                                                                               \
+                                memcpy(&gv, gr + off[k], sizeof(V));                                                \
+                                PIN(gv);                                                                            \
+                                for (int jj = 0; jj < TB_WJ; jj++) acc[k][jj] += gv * xv[jj];                       \
+                            }                                                                                       \
+                        }                                                                                           \
+                    V *tv = (V *)tot + (i * kwp + j0) * TB_OB; /* running vector sums; lanes are added at the end */ \
+                    for (int jj = 0; jj < TB_WJ; jj++)                                                              \
+                        for (int k = 0; k < TB_OB; k++) {                                                           \
+                            V t;                                                                                    \
+                            memcpy(&t, tv + jj * TB_OB + k, sizeof t);                                              \
+                            t += acc[k][jj];                                                                        \
+                            memcpy(tv + jj * TB_OB + k, &t, sizeof t);                                              \
+                        }                                                                                           \
+                }                                                                                                   \
+    }
+
+#define TB_NO_PIN(v) (void)0
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* An x86-64-v4 build of the plane kernel that keeps each loaded vector of g in a register: GCC would otherwise fold
+   its load into each of the TB_WJ multiply-adds using it, and those extra loads (split ones when g is not 64-byte
+   aligned) cost a third of the speed. The empty asm cannot be in the clones: their vectors may not fit a register. */
+#define TB_PIN(v) __asm__("" : "+v"(v))
+#define TB_WEIGHT_PLANES(SFX, T)                                                                                    \
+    TB_WEIGHT_PLANE(SFX, T, 32, , TB_DIRECT_CLONES, TB_NO_PIN)                                                      \
+    TB_WEIGHT_PLANE(SFX, T, 64, , TB_DIRECT_CLONES, TB_NO_PIN)                                                      \
+    TB_WEIGHT_PLANE(SFX, T, 32, _v4, __attribute__((target("arch=x86-64-v4"))), TB_PIN)                            \
+    TB_WEIGHT_PLANE(SFX, T, 64, _v4, __attribute__((target("arch=x86-64-v4"))), TB_PIN)
+static int tb_weight_v4(void) { return __builtin_cpu_supports("x86-64-v4"); }
+#define TB_WEIGHT_CALL(SFX, BYTES, ...)                                                                             \
+    (v4 ? tb_weight_plane_##SFX##_##BYTES##_v4(__VA_ARGS__) : tb_weight_plane_##SFX##_##BYTES(__VA_ARGS__))
+#else
+#define TB_WEIGHT_PLANES(SFX, T)                                                                                    \
+    TB_WEIGHT_PLANE(SFX, T, 32, , TB_DIRECT_CLONES, TB_NO_PIN)                                                      \
+    TB_WEIGHT_PLANE(SFX, T, 64, , TB_DIRECT_CLONES, TB_NO_PIN)
+static int tb_weight_v4(void) { return 0; }
+#define TB_WEIGHT_CALL(SFX, BYTES, ...) tb_weight_plane_##SFX##_##BYTES(__VA_ARGS__)
+#endif
+
+#define TB_CONV2D_WEIGHT_DIRECT(SFX, T)                                                                             \
+    TB_WEIGHT_PLANES(SFX, T)                                                                                        \
+    int tb_conv2d_weight_direct_##SFX(const T *g, const T *x, int64_t n, int64_t c, int64_t h, int64_t w,           \
+                                      int64_t o, int64_t kh, int64_t kw, int64_t ph, int64_t pw, T *gw, int64_t oh, \
+                                      int64_t ow) {                                                                 \
+        const int64_t v32 = 32 / (int64_t)sizeof(T), v64 = 64 / (int64_t)sizeof(T), vl = ow % v64 ? v32 : v64;     \
+        if (ow % v32) return -3; /* rows of whole vectors only */                                                   \
+        const int64_t kwp = (kw + TB_WJ - 1) / TB_WJ * TB_WJ;                                                       \
+        const int v4 = tb_weight_v4();                                                                              \
+        const int64_t h2 = oh + kh - 1, w2 = (ow + vl - 1) / vl * vl + kwp - 1;                                     \
+        const int64_t blocks = (o + TB_OB - 1) / TB_OB, tasks = blocks * c;                                         \
+        const int64_t rows = h < h2 - ph ? h : h2 - ph, cols = w < w2 - pw ? w : w2 - pw;                           \
+        int status = 0;                                                                                             \
+        TB_PRAGMA(omp parallel if (tb_parallel_ok(n * o * oh * ow * c * kh * kw)) num_threads(tb_get_num_threads())) \
+        {                                                                                                           \
+            TB_MY_IMAGES(tasks, lo, hi); /* here: tasks (input channel, block of output channels) */                \
+            const int64_t each = kh * kwp * TB_OB * vl; /* a task's running vector sums */                          \
+            T *xp = tb_scratch(h2 * w2 + (hi - lo) * each, sizeof(T), &status), *tot = xp + h2 * w2;                \
+            if (xp) memset(xp, 0, (size_t)(h2 * w2 + (hi - lo) * each) * sizeof(T)); /* borders stay zero */        \
+            for (int64_t b = 0; xp && b < n; b++) /* image by image: its g is read from memory once, not per task */ \
+                for (int64_t t = lo; t < hi; t++) {                                                                 \
+                    const int64_t ch = t / blocks, ob = t % blocks * TB_OB;                                         \
+                    const int64_t nk = o - ob < TB_OB ? o - ob : TB_OB;                                             \
+                    const T *gb = g + (b * o + ob) * oh * ow;                                                       \
+                    if (t == lo || ob == 0) /* a new channel: its rows of this image go into the padded plane */    \
+                        for (int64_t iy = 0; cols > 0 && iy < rows; iy++)                                           \
+                            memcpy(xp + (iy + ph) * w2 + pw, x + ((b * c + ch) * h + iy) * w,                       \
+                                   (size_t)cols * sizeof(T));                                                       \
+                    if (vl == v64)                                                                                  \
+                        TB_WEIGHT_CALL(SFX, 64, gb, nk, xp, w2, kh, kw, oh, ow, tot + (t - lo) * each);             \
+                    else                                                                                            \
+                        TB_WEIGHT_CALL(SFX, 32, gb, nk, xp, w2, kh, kw, oh, ow, tot + (t - lo) * each);             \
+                }                                                                                                   \
+            for (int64_t t = lo; xp && t < hi; t++) {                                                               \
+                const int64_t ch = t / blocks, ob = t % blocks * TB_OB;                                             \
+                for (int64_t k = 0; k < TB_OB && ob + k < o; k++)                                                   \
+                    for (int64_t i = 0; i < kh; i++)                                                                \
+                        for (int64_t j = 0; j < kw; j++) {                                                          \
+                            const T *lanes = tot + (t - lo) * each + ((i * kwp + j) * TB_OB + k) * vl;              \
+                            T s = 0;                                                                                \
+                            for (int64_t l = 0; l < vl; l++) s += lanes[l];                                         \
+                            gw[(((ob + k) * c + ch) * kh + i) * kw + j] = s;                                        \
+                        }                                                                                           \
+            }                                                                                                       \
+            free(xp);                                                                                               \
+        }                                                                                                           \
+        return status;                                                                                              \
+    }
+
+TB_CONV2D_WEIGHT_DIRECT(f32, float)
+TB_CONV2D_WEIGHT_DIRECT(f64, double)

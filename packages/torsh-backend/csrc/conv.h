@@ -48,4 +48,14 @@ int tb_conv2d_direct_f64(const double *x, int64_t n, int64_t c, int64_t h, int64
                          int64_t kh, int64_t kw, int64_t ph, int64_t pw, const double *bias, double *y, int64_t oh,
                          int64_t ow);
 
+/* Weight gradient of tb_conv2d_direct: gw (O, C, KH, KW) from g (N, O, OH, OW) and x (N, C, H, W) read with the
+   same padding; OW must be a multiple of 8 (float) or 4 (double). Each element is summed by one thread in a fixed
+   order. 0, -1 when scratch memory ran out, or -3 when OW is not such a multiple. */
+int tb_conv2d_weight_direct_f32(const float *g, const float *x, int64_t n, int64_t c, int64_t h, int64_t w,
+                                int64_t o, int64_t kh, int64_t kw, int64_t ph, int64_t pw, float *gw, int64_t oh,
+                                int64_t ow);
+int tb_conv2d_weight_direct_f64(const double *g, const double *x, int64_t n, int64_t c, int64_t h, int64_t w,
+                                int64_t o, int64_t kh, int64_t kw, int64_t ph, int64_t pw, double *gw, int64_t oh,
+                                int64_t ow);
+
 #endif

@@ -239,3 +239,75 @@ def test_fused_conv2d_fuzz_against_reference(n, c, o, h, w, k, s, p, d, dtype, f
     w2 = weight.reshape(o, -1).T.astype(np.float64)
     _close(K.conv2d_backward_input(g, weight, x.shape, s, p, d), K.col2im(w2 @ g2, x.shape, k, s, p, d, out),
            K.col2im(np.abs(w2) @ np.abs(g2), x.shape, k, s, p, d, out), dtype)
+
+
+# -- the direct (stride 1) weight gradient: every gw element summed by one thread, rows of whole vectors --------
+def _ref_weight_grad(g, x, kernel, padding, out):
+    o = g.shape[1]
+    cols = ref_im2col(x.astype(np.float64), kernel, (1, 1), padding, (1, 1), out)
+    g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1).astype(np.float64)
+    return (g2 @ cols.T).reshape((o, x.shape[1]) + kernel), np.abs(g2) @ np.abs(cols.T)
+
+
+# (N, C, H, W), O, kernel, padding, output size (None: the usual one); output widths are whole 32-byte vectors
+DIRECT_WEIGHT = [
+    ((2, 4, 16, 16), 5, (3, 3), (1, 1), None),  # fewer output channels than a block of 8
+    ((3, 2, 10, 12), 17, (5, 5), (2, 4), (10, 16)),  # 3 blocks, the last with one channel; a wider output
+    ((1, 4, 9, 8), 8, (2, 1), (0, 0), None),  # batch 1, a block exactly full, a kernel narrower than a group
+    ((4, 5, 6, 7), 9, (1, 4), (3, 2), None),  # padding past the kernel, a 4-wide kernel (two groups of 3)
+    ((2, 2, 40, 61), 12, (3, 3), (2, 2), (42, 64)),  # several row tiles of g
+]
+
+
+@pytest.mark.parametrize("dtype", FAST)
+@pytest.mark.parametrize("shape, o, kernel, padding, out", DIRECT_WEIGHT)
+def test_direct_weight_gradient_matches_reference(shape, o, kernel, padding, out, dtype, random, spy_kernels):
+    x = random(shape, dtype)
+    out = out or K.output_size(shape[2:], kernel, 1, padding, 1)
+    g = random((shape[0], o) + out, dtype, 1)
+    geo = K._out("test", *shape[2:], *kernel, 1, padding, 1, out)
+    assert K._weight_direct_suits(geo, shape[1], o, np.dtype(dtype))
+    gw = K.conv2d_backward_weight(g, x, kernel, 1, padding, 1, out)
+    assert spy_kernels == ["conv2d_weight_direct"] and gw.shape == (o,) + shape[1:2] + kernel and gw.dtype == dtype
+    want, scale = _ref_weight_grad(g, x, kernel, padding, out)
+    _close(gw, want, scale, dtype)
+    strided = K.conv2d_backward_weight(np.asfortranarray(g), x[..., ::-1].copy()[..., ::-1], kernel, 1, padding, 1,
+                                       out)  # copied to an aligned, contiguous g first
+    np.testing.assert_array_equal(strided, gw)
+
+
+def test_direct_weight_gradient_is_the_same_on_any_thread_count(random):
+    """Each element is summed by one thread in one order: bit-identical results for 1, 2 or 3 threads."""
+    from torsh_backend import cpu_kernels
+
+    x, g = random((5, 6, 14, 16), np.float32), random((5, 10, 14, 16), np.float32, 1)
+    before = cpu_kernels.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2, 3):
+            cpu_kernels.set_num_threads(threads)
+            results.append(K.conv2d_backward_weight(g, x, 3, 1, 1, 1))
+    finally:
+        cpu_kernels.set_num_threads(before)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_direct_weight_kernel_refuses_partial_vector_rows():
+    """The C kernel's own guard: an output width that is not whole vectors is refused (-3), never read past."""
+    from torsh_backend import _cdata
+
+    g, x, gw = np.ones((1, 8, 3, 5), np.float32), np.ones((1, 2, 5, 7), np.float32), np.zeros((8, 2, 3, 3), "f4")
+    status = _cdata.kernel("conv2d_weight_direct", np.dtype(np.float32))(
+        _cdata.src(g), _cdata.src(x), 1, 2, 5, 7, 8, 3, 3, 0, 0, _cdata.dst(gw), 3, 5)
+    assert status == -3 and not gw.any()
+    with pytest.raises(ShapeError, match="whole 32-byte vectors"):
+        K._status("conv2d_backward_weight", status)
+
+
+def test_aligned_copies_only_when_needed():
+    a = K.aligned(np.arange(60.0, dtype=np.float32).reshape(3, 4, 5)[:, ::2])
+    assert a.flags.c_contiguous and a.ctypes.data % 64 == 0
+    np.testing.assert_array_equal(a, np.arange(60.0).reshape(3, 4, 5)[:, ::2])
+    assert K.aligned(a) is a
+    assert K.aligned(np.broadcast_to(np.float64(2), (0, 3))).shape == (0, 3)

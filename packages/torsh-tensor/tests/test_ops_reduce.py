@@ -210,3 +210,22 @@ def test_bad_dims_raise_index_error():
         t(X).sum((0, 0))
     with pytest.raises(TypeError):
         t(X).prod((0, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_large_whole_sums_run_in_c_and_keep_dtype_shape_and_grad(dtype, keepdim):
+    """Whole sums of large contiguous float arrays go to the threaded C sum (float32 accumulated in float64)."""
+    from torsh_tensor.ops import reduce
+
+    a = RNG.standard_normal((70, 1000)).astype(dtype) + 1
+    assert a.size >= reduce._C_SUM_MIN
+    x = T.tensor(a, requires_grad=True)
+    s = x.sum(keepdim=keepdim) if keepdim else x.sum()
+    assert s.dtype == x.dtype and s.shape == ((1, 1) if keepdim else ())
+    exact = a.astype(np.float64).sum()
+    assert abs(s.item() - exact) <= abs(exact) * (1e-7 if dtype is np.float32 else 1e-13)
+    s.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones_like(a))
+    strided = T.tensor(a)[:, ::2]  # not contiguous: NumPy's sum
+    assert abs(strided.sum().item() - a[:, ::2].astype(np.float64).sum()) <= abs(exact) * 1e-6

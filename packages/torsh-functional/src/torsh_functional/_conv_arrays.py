@@ -18,13 +18,13 @@ from torsh_backend import conv as ckernels
 
 from ._windows import Geometry, accumulate_windows, crop, pad_array, window_view
 
-_C_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+C_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _c_geometry(xp, x, geo):
     """(kernel, stride, padding, dilation, out, in) as 2-D pairs when the C kernels take ``x``, else None."""
     d = len(geo.kernel)
-    if xp is not np or d > 2 or x.dtype not in _C_DTYPES:
+    if xp is not np or d > 2 or x.dtype not in C_DTYPES:
         return None
     return tuple((one,) * (2 - d) + tuple(t) for t, one in ((geo.kernel, 1), (geo.stride, 1), (geo.pad_lo, 0),
                                                             (geo.dilation, 1), (geo.out_size, 1), (geo.in_size, 1)))
@@ -78,7 +78,7 @@ def _out_columns(xp, y, geo):
 
 def _matmul(xp, a, b):
     """BLAS matmul; half and bfloat16 (no BLAS kernels) compute in float32 and round once, as PyTorch's CPU does."""
-    if a.dtype in _C_DTYPES:
+    if a.dtype in C_DTYPES:
         return xp.matmul(a, b)
     return xp.matmul(a.astype(xp.float32), b.astype(xp.float32)).astype(a.dtype)
 

@@ -5,11 +5,15 @@ any order stay fast: ``_conv`` (forward), ``_conv_input`` (its x-adjoint = trans
 ``_conv_weight`` (its w-adjoint).
 """
 
+import numpy as np
+from torsh_autograd.grad_mode import is_grad_enabled
+from torsh_backend import conv as ckernels
+from torsh_backend.reduce import sum_last
 from torsh_core.errors import TorshRuntimeError
 from torsh_tensor.amp import cast_inputs
 
 from . import _conv_arrays as K
-from ._op import check_tensor, dtype_name, needs_grad, ntuple, result, xp_of
+from ._op import check_tensor, dtype_name, needs_grad, ntuple, result, wrap, xp_of
 from ._windows import out_size
 
 
@@ -32,10 +36,21 @@ def _conv(x, w, b, geo):
 def _conv_backward(node, g):
     x, w = node.saved_tensors
     need_x, need_w, need_b = (e is not None for e in node.next_functions)
+    if need_w and xp_of(g) is np and not is_grad_enabled():  # one aligned, contiguous g for both C kernels
+        g = wrap(ckernels.aligned(g._data))
     cols, node.cols = node.cols, None
     return (_conv_input(g, w, None, node.geo) if need_x else None,
             _conv_weight(x, g, node.geo, cols) if need_w else None,
-            g.sum(_bias_axes(g.ndim)) if need_b else None)
+            _bias_grad(g) if need_b else None)
+
+
+def _bias_grad(g):
+    """g summed over every axis but the channels: one threaded pass over each (image, channel) plane in C when g
+    is a contiguous float NumPy array and no graph is being built, else a tensor sum."""
+    if xp_of(g) is np and g._data.flags.c_contiguous and g._data.dtype in K.C_DTYPES and not is_grad_enabled():
+        n, o = g.shape[:2]
+        return wrap(sum_last(g._data.reshape(n * o, -1)).reshape(n, o).sum(0))
+    return g.sum(_bias_axes(g.ndim))
 
 
 def _conv_input(y, w, b, geo):

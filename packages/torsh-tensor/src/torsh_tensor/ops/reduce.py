@@ -17,6 +17,14 @@ sum nansum sum_to_size mean nanmean prod max min amax amin aminmax argmax argmin
 logsumexp cumsum cumprod cummax cummin logcumsumexp all any count_nonzero
 """.split()
 
+try:
+    from torsh_backend.reduce import sum_all as _sum_all_kernel
+except ImportError:  # the compiled backend is missing: NumPy alone
+    _sum_all_kernel = None
+
+_C_SUM_MIN = 1 << 16  # below this NumPy's single-threaded sum is as fast as a call into C
+_C_SUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 min_max = collections.namedtuple("aminmax", ["min", "max"])
 
@@ -57,7 +65,12 @@ def _accumulate_dtype(arr, dtype):
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     axes = _axes(input, dim)
     arr = _accumulate_dtype(input._data, dtype)
-    out = _wrap(wrap_result(arr.sum(axis=axes, keepdims=keepdim)))
+    if (len(axes) == arr.ndim and arr.size >= _C_SUM_MIN and _sum_all_kernel is not None
+            and type(arr) is np.ndarray and arr.dtype in _C_SUM_DTYPES):  # a large whole sum (a loss) on the threads
+        total = _sum_all_kernel(arr)
+        out = _wrap(total.reshape((1,) * arr.ndim) if keepdim else total)
+    else:
+        out = _wrap(wrap_result(arr.sum(axis=axes, keepdims=keepdim)))
     if needs_grad(input):
         node = record(out, _sum_backward, (input,), "SumBackward1" if dim is not None else "SumBackward0")
         node.info = (input._data.shape, axes, keepdim)
