@@ -4,6 +4,8 @@
 #include "softmax.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 
 #include "fastexp.h"
 #include "omp_loop.h"
@@ -84,9 +86,12 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         }                                                                                \
     }
 
-/* The same along an axis that is not the last: x is (outer, len, inner); a task is one slice (or, with fewer slices
-   than threads, one thread's columns of it) taken in blocks of up to TB_BLOCK inner positions whose running max and
-   sum sit in small arrays, so every pass reads whole contiguous runs of inner elements (no transposed copy). */
+/* The same along an axis that is not the last: x is (outer, len, inner). With at least as many slices as threads,
+   a slice is one thread's, taken in blocks of up to TB_BLOCK inner positions whose running max and sum sit in small
+   arrays, so every pass reads whole contiguous runs of inner elements (no transposed copy). With fewer slices the
+   team splits each slice: the forward its columns when every thread's part of a row is 512 bytes or more, and
+   otherwise (and the backward always) its rows, in the _rows helpers. Column parts of 256 bytes left two cores
+   writing neighbouring pieces of every row, which ran twice as slow as one core on (1000, 128). */
 #define TB_BLOCK 64
 
 /* Columns [lo, hi) of part p of n: cut where the written array has a cache line boundary when every row starts at
@@ -144,15 +149,81 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
             }                                                                                              \
         }                                                                                                  \
     }                                                                                                      \
+    /* rows [lo, hi) of each slice per thread: column maxima, then sums (in a shared (team, inner) scratch), each   \
+       combined by every thread in the same order after a barrier; -1 when the scratch cannot be had */            \
+    static TB_CLONES int NAME##_rows(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log,  \
+                                     int64_t team) {                                                          \
+        T *scratch = malloc((size_t)(4 * team * inner) * sizeof(T));                                       \
+        if (!scratch) return -1;                                                                           \
+        TB_PRAGMA(omp parallel num_threads(team))                                                          \
+        {                                                                                                  \
+            const int64_t parts = omp_get_num_threads(), me = omp_get_thread_num();                        \
+            const int64_t lo = len * me / parts, hi = len * (me + 1) / parts;                              \
+            T *pm = scratch, *ps = scratch + team * inner, *m = pm + me * inner, *s = ps + me * inner;     \
+            T *mm = scratch + (2 * team + 2 * me) * inner, *k = mm + inner; /* this thread's combined ones */ \
+            for (int64_t o = 0; o < outer; o++) {                                                          \
+                const T *xo = x + o * len * inner;                                                         \
+                T *yo = y + o * len * inner;                                                               \
+                for (int64_t c = 0; c < inner; c++) m[c] = -INFINITY, s[c] = 0;                            \
+                for (int64_t l = lo; l < hi; l++) {                                                        \
+                    const T *xr = xo + l * inner;                                                          \
+                    _Pragma("omp simd")                                                                    \
+                    for (int64_t c = 0; c < inner; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                \
+                }                                                                                          \
+                TB_PRAGMA(omp barrier)                                                                     \
+                for (int64_t c = 0; c < inner; c++) {                                                      \
+                    T v = -INFINITY;                                                                       \
+                    for (int64_t t = 0; t < parts; t++) v = pm[t * inner + c] > v ? pm[t * inner + c] : v; \
+                    mm[c] = isfinite(v) ? v : NAN; /* NaN, as rows */                                      \
+                }                                                                                          \
+                for (int64_t l = lo; l < hi; l++) {                                                        \
+                    const T *xr = xo + l * inner;                                                          \
+                    T *yr = yo + l * inner;                                                                \
+                    if (take_log) {                                                                        \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) s[c] += EXP(xr[c] - mm[c]);                    \
+                    } else {                                                                               \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) {                                              \
+                            yr[c] = EXP(xr[c] - mm[c]);                                                    \
+                            s[c] += yr[c];                                                                 \
+                        }                                                                                  \
+                    }                                                                                      \
+                }                                                                                          \
+                TB_PRAGMA(omp barrier)                                                                     \
+                for (int64_t c = 0; c < inner; c++) {                                                      \
+                    T v = 0;                                                                               \
+                    for (int64_t t = 0; t < parts; t++) v += ps[t * inner + c];                            \
+                    k[c] = take_log ? mm[c] + LOG(v) : (v == 0 || !isfinite(v)) ? NAN : (T)1 / v;          \
+                }                                                                                          \
+                for (int64_t l = lo; l < hi; l++) {                                                        \
+                    const T *xr = xo + l * inner;                                                          \
+                    T *yr = yo + l * inner;                                                                \
+                    if (take_log) {                                                                        \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) yr[c] = xr[c] - k[c];                          \
+                    } else {                                                                               \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) yr[c] *= k[c];                                 \
+                    }                                                                                      \
+                }                                                                                          \
+                TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
+            }                                                                                              \
+        }                                                                                                  \
+        free(scratch);                                                                                     \
+        return 0;                                                                                          \
+    }                                                                                                      \
     TB_CLONES void NAME(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log) {    \
         const int64_t team = tb_parallel_ok(outer * len * inner) ? tb_get_num_threads() : 1;               \
-        const int64_t parts = outer >= team ? 1 : team; /* few slices: their columns are split too */      \
+        /* few slices: split each one's columns when every part is 512 bytes wide at least, else its rows */ \
+        const int64_t parts = outer >= team ? 1 : inner * (int64_t)sizeof(T) >= 512 * team ? team : 0;     \
+        if (!parts && NAME##_rows(x, y, outer, len, inner, take_log, team) == 0) return;                  \
         TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
-        for (int64_t t = 0; t < outer * parts; t++) {                                                      \
-            int64_t lo, hi;                                                                                \
-            tb_column_part(y, sizeof(T), inner, t % parts, parts, &lo, &hi);                               \
+        for (int64_t t = 0; t < outer * (parts ? parts : 1); t++) {                                        \
+            int64_t lo = 0, hi = inner;                                                                    \
+            if (parts > 1) tb_column_part(y, sizeof(T), inner, t % parts, parts, &lo, &hi);                \
             for (int64_t c0 = lo, w; c0 < hi; c0 += w) { /* constant widths where possible: see _block */  \
-                const int64_t off = (t / parts) * len * inner + c0, line = 64 / (int64_t)sizeof(T);        \
+                const int64_t off = (t / (parts ? parts : 1)) * len * inner + c0, line = 64 / (int64_t)sizeof(T); \
                 w = hi - c0 >= TB_BLOCK ? TB_BLOCK : hi - c0 >= line ? line : hi - c0;                     \
                 if (w == TB_BLOCK)                                                                         \
                     NAME##_block(x + off, y + off, len, inner, TB_BLOCK, take_log);                        \
@@ -191,20 +262,64 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
             }                                                                                              \
         }                                                                                                  \
     }                                                                                                      \
+    /* rows [lo, hi) of each slice per thread, as the forward's _rows: column sums, combined after a barrier */  \
+    static TB_CLONES int NAME##_rows(const T *y, const T *g, T *dx, int64_t outer, int64_t len, int64_t inner, \
+                                     int take_log, int64_t team) {                                            \
+        T *scratch = malloc((size_t)(2 * team * inner) * sizeof(T));                                       \
+        if (!scratch) return -1;                                                                           \
+        TB_PRAGMA(omp parallel num_threads(team))                                                          \
+        {                                                                                                  \
+            const int64_t parts = omp_get_num_threads(), me = omp_get_thread_num();                        \
+            const int64_t lo = len * me / parts, hi = len * (me + 1) / parts;                              \
+            T *s = scratch + me * inner, *k = scratch + (team + me) * inner;                               \
+            for (int64_t o = 0; o < outer; o++) {                                                          \
+                const T *yo = y + o * len * inner, *go = g + o * len * inner;                              \
+                T *dxo = dx + o * len * inner;                                                             \
+                for (int64_t c = 0; c < inner; c++) s[c] = 0;                                              \
+                for (int64_t l = lo; l < hi; l++) {                                                        \
+                    const T *yr = yo + l * inner, *gr = go + l * inner;                                    \
+                    if (take_log) {                                                                        \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) s[c] += gr[c];                                 \
+                    } else {                                                                               \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) s[c] += gr[c] * yr[c];                         \
+                    }                                                                                      \
+                }                                                                                          \
+                TB_PRAGMA(omp barrier)                                                                     \
+                for (int64_t c = 0; c < inner; c++) {                                                      \
+                    T v = 0;                                                                               \
+                    for (int64_t t = 0; t < parts; t++) v += scratch[t * inner + c];                       \
+                    k[c] = v;                                                                              \
+                }                                                                                          \
+                for (int64_t l = lo; l < hi; l++) {                                                        \
+                    const T *yr = yo + l * inner, *gr = go + l * inner;                                    \
+                    T *dr = dxo + l * inner;                                                               \
+                    if (take_log) {                                                                        \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) dr[c] = gr[c] - EXP(yr[c]) * k[c];             \
+                    } else {                                                                               \
+                        _Pragma("omp simd")                                                                \
+                        for (int64_t c = 0; c < inner; c++) dr[c] = yr[c] * (gr[c] - k[c]);                \
+                    }                                                                                      \
+                }                                                                                          \
+                TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
+            }                                                                                              \
+        }                                                                                                  \
+        free(scratch);                                                                                     \
+        return 0;                                                                                          \
+    }                                                                                                      \
     TB_CLONES void NAME(const T *y, const T *g, T *dx, int64_t outer, int64_t len, int64_t inner,        \
                         int take_log) {                                                                  \
         const int64_t team = tb_parallel_ok(outer * len * inner) ? tb_get_num_threads() : 1;               \
-        const int64_t parts = outer >= team ? 1 : team;                                                    \
+        if (outer < team && NAME##_rows(y, g, dx, outer, len, inner, take_log, team) == 0) return;        \
         TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
-        for (int64_t t = 0; t < outer * parts; t++) {                                                      \
-            int64_t lo, hi;                                                                                \
-            tb_column_part(dx, sizeof(T), inner, t % parts, parts, &lo, &hi);                              \
-            for (int64_t c0 = lo; c0 < hi; c0 += TB_BLOCK) { /* no running state to keep in registers */   \
-                const int64_t off = (t / parts) * len * inner + c0;                                        \
-                NAME##_block(y + off, g + off, dx + off, len, inner, hi - c0 < TB_BLOCK ? hi - c0 : TB_BLOCK, \
+        for (int64_t t = 0; t < outer; t++)                                                                \
+            for (int64_t c0 = 0; c0 < inner; c0 += TB_BLOCK) { /* no running state to keep in registers */ \
+                const int64_t off = t * len * inner + c0;                                                  \
+                NAME##_block(y + off, g + off, dx + off, len, inner, inner - c0 < TB_BLOCK ? inner - c0 : TB_BLOCK, \
                              take_log);                                                                    \
             }                                                                                              \
-        }                                                                                                  \
     }
 
 /* Cross entropy of logits rows against class indices, without storing log-probabilities: per row the max and

@@ -167,3 +167,32 @@ def test_middle_axis_kernels_for_every_output_alignment(dtype, random):
         _cdata.kernel("softmax_inner_backward", np.dtype(dtype))(_cdata.src(y), _cdata.src(g), _cdata.dst(dx), 1, 300,
                                                                  128, 0)
         np.testing.assert_array_equal(dx, want_dx)
+
+
+@pytest.mark.parametrize("dtype", FAST)
+# every shape is past TB_PARALLEL_MIN (32768) elements, so the team runs
+@pytest.mark.parametrize("shape", [(1000, 40), (2, 257, 128), (301, 600)], ids=["rows", "rows of 2 slices", "columns"])
+@pytest.mark.parametrize("log", [False, True])
+def test_middle_axis_team_splits_match_numpy_on_any_thread_count(dtype, shape, log, random):
+    """Fewer slices than threads: narrow slices split their rows (partial maxima and sums combined), wide ones their
+    columns; either way the values, NaN columns included, match NumPy for 1, 2 or 3 threads."""
+    from torsh_backend import cpu_kernels
+
+    x, g = random(shape, dtype, 1), random(shape, dtype, 2)
+    x[..., 3, 5] = np.inf  # a column holding inf: NaN
+    x[..., :, 7] = -np.inf  # an all -inf column: NaN
+    want = ref(x, -2, log)
+    p = ref(x, -2, False)
+    gd = g.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        want_dx = gd - p * gd.sum(-2, keepdims=True) if log else p * (gd - (gd * p).sum(-2, keepdims=True))
+    before = cpu_kernels.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            cpu_kernels.set_num_threads(threads)
+            y = S.softmax(x, -2, log)
+            np.testing.assert_allclose(y, want, rtol=TOL[dtype], atol=TOL[dtype])
+            np.testing.assert_allclose(S.softmax_backward(y, g, -2, log), want_dx, rtol=10 * TOL[dtype],
+                                       atol=10 * TOL[dtype])
+    finally:
+        cpu_kernels.set_num_threads(before)
