@@ -89,39 +89,27 @@ static inline double tb_exp_f64(double x) { return exp(x); }
 /* The same along an axis that is not the last: x is (outer, len, inner). With at least as many slices as threads,
    a slice is one thread's, taken in blocks of up to TB_BLOCK inner positions whose running max and sum sit in small
    arrays, so every pass reads whole contiguous runs of inner elements (no transposed copy). With fewer slices the
-   team splits each slice: the forward its columns when every thread's part of a row is 512 bytes or more, and
-   otherwise (and the backward always) its rows, in the _rows helpers. Column parts of 256 bytes left two cores
-   writing neighbouring pieces of every row, which ran twice as slow as one core on (1000, 128). */
+   team splits each slice's rows (the _rows helpers). Splitting its columns instead left two cores writing
+   neighbouring pieces of every row: on (1000, 128) that ran twice as slow as one core. */
 #define TB_BLOCK 64
 
-/* Columns [lo, hi) of part p of n: cut where the written array has a cache line boundary when every row starts at
-   the same offset within a line, so that two threads never write the same line of a row (a shared line would
-   bounce between the cores once per row). */
-static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t p, int64_t n, int64_t *lo,
-                           int64_t *hi) {
-    const int64_t line = 64 / (int64_t)size;
-    const int64_t phase = (inner * (int64_t)size) % 64 ? 0 : (int64_t)(((uintptr_t)out / size) % (uintptr_t)line);
-    int64_t a = inner * p / n, b = inner * (p + 1) / n;
-    if (p > 0) a = (a + phase) / line * line - phase;
-    if (p < n - 1) b = (b + phase) / line * line - phase;
-    *lo = a < 0 ? 0 : a;
-    *hi = b < *lo ? *lo : b;
-}
-
-/* One block: rows [0, len) of a w-wide run of x (row stride inner); inlined with a constant w (TB_BLOCK, or one
-   cache line of elements) wherever the run allows, so that the block's running max and sum stay in registers. */
+/* The passes over rows [l0, l1) of a w-wide run of a slice (row stride inner): column maxima into m, exponentials
+   (written unless take_log) summed into s, then the scaling by k (1 / sum, or for log_softmax max + log sum). They
+   are inlined into _block with a constant w (TB_BLOCK, or one cache line of elements) wherever the run allows, so
+   that the block's running max and sum stay in registers, and into _rows over whole rows. */
 #define TB_SOFTMAX_INNER(NAME, T, EXP, LOG)                                                              \
-    TB_ALWAYS_INLINE static inline void NAME##_block(const T *xo, T *yo, int64_t len, int64_t inner,      \
-                                                     int64_t w, int take_log) {                           \
-        T m[TB_BLOCK], s[TB_BLOCK];                                                                        \
-        for (int64_t c = 0; c < w; c++) m[c] = -INFINITY, s[c] = 0;                                        \
-        for (int64_t l = 0; l < len; l++) {                                                                \
+    TB_ALWAYS_INLINE static inline void NAME##_max(const T *xo, int64_t inner, int64_t l0, int64_t l1,    \
+                                                   int64_t w, T *m) {                                     \
+        for (int64_t l = l0; l < l1; l++) {                                                                \
             const T *xr = xo + l * inner;                                                                  \
             _Pragma("omp simd")                                                                            \
             for (int64_t c = 0; c < w; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                            \
         }                                                                                                  \
-        for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : NAN; /* NaN, as rows */            \
-        for (int64_t l = 0; l < len; l++) {                                                                \
+    }                                                                                                      \
+    TB_ALWAYS_INLINE static inline void NAME##_exp_sum(const T *xo, T *yo, int64_t inner, int64_t l0,     \
+                                                       int64_t l1, int64_t w, const T *m, T *s,           \
+                                                       int take_log) {                                    \
+        for (int64_t l = l0; l < l1; l++) {                                                                \
             const T *xr = xo + l * inner;                                                                  \
             T *yr = yo + l * inner;                                                                        \
             if (take_log) {                                                                                \
@@ -135,19 +123,36 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
                 }                                                                                          \
             }                                                                                              \
         }                                                                                                  \
+    }                                                                                                      \
+    /* k = what _scale applies, from the (NaN-marked) maxima and the sums; k may be s */                    \
+    TB_ALWAYS_INLINE static inline void NAME##_finish(const T *m, const T *s, T *k, int64_t w,            \
+                                                      int take_log) {                                     \
         for (int64_t c = 0; c < w; c++)                                                                    \
-            s[c] = take_log ? m[c] + LOG(s[c]) : (s[c] == 0 || !isfinite(s[c])) ? NAN : (T)1 / s[c];       \
-        for (int64_t l = 0; l < len; l++) {                                                                \
+            k[c] = take_log ? m[c] + LOG(s[c]) : (s[c] == 0 || !isfinite(s[c])) ? NAN : (T)1 / s[c];       \
+    }                                                                                                      \
+    TB_ALWAYS_INLINE static inline void NAME##_scale(const T *xo, T *yo, int64_t inner, int64_t l0,       \
+                                                     int64_t l1, int64_t w, const T *k, int take_log) {   \
+        for (int64_t l = l0; l < l1; l++) {                                                                \
             const T *xr = xo + l * inner;                                                                  \
             T *yr = yo + l * inner;                                                                        \
             if (take_log) {                                                                                \
                 _Pragma("omp simd")                                                                        \
-                for (int64_t c = 0; c < w; c++) yr[c] = xr[c] - s[c];                                      \
+                for (int64_t c = 0; c < w; c++) yr[c] = xr[c] - k[c];                                      \
             } else {                                                                                       \
                 _Pragma("omp simd")                                                                        \
-                for (int64_t c = 0; c < w; c++) yr[c] *= s[c];                                             \
+                for (int64_t c = 0; c < w; c++) yr[c] *= k[c];                                             \
             }                                                                                              \
         }                                                                                                  \
+    }                                                                                                      \
+    TB_ALWAYS_INLINE static inline void NAME##_block(const T *xo, T *yo, int64_t len, int64_t inner,      \
+                                                     int64_t w, int take_log) {                           \
+        T m[TB_BLOCK], s[TB_BLOCK];                                                                        \
+        for (int64_t c = 0; c < w; c++) m[c] = -INFINITY, s[c] = 0;                                        \
+        NAME##_max(xo, inner, 0, len, w, m);                                                               \
+        for (int64_t c = 0; c < w; c++) m[c] = isfinite(m[c]) ? m[c] : NAN; /* NaN, as rows */            \
+        NAME##_exp_sum(xo, yo, inner, 0, len, w, m, s, take_log);                                          \
+        NAME##_finish(m, s, s, w, take_log);                                                               \
+        NAME##_scale(xo, yo, inner, 0, len, w, s, take_log);                                               \
     }                                                                                                      \
     /* rows [lo, hi) of each slice per thread: column maxima, then sums (in a shared (team, inner) scratch), each   \
        combined by every thread in the same order after a barrier; -1 when the scratch cannot be had */            \
@@ -165,48 +170,22 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
                 const T *xo = x + o * len * inner;                                                         \
                 T *yo = y + o * len * inner;                                                               \
                 for (int64_t c = 0; c < inner; c++) m[c] = -INFINITY, s[c] = 0;                            \
-                for (int64_t l = lo; l < hi; l++) {                                                        \
-                    const T *xr = xo + l * inner;                                                          \
-                    _Pragma("omp simd")                                                                    \
-                    for (int64_t c = 0; c < inner; c++) m[c] = xr[c] > m[c] ? xr[c] : m[c];                \
-                }                                                                                          \
+                NAME##_max(xo, inner, lo, hi, inner, m);                                                   \
                 TB_PRAGMA(omp barrier)                                                                     \
                 for (int64_t c = 0; c < inner; c++) {                                                      \
                     T v = -INFINITY;                                                                       \
                     for (int64_t t = 0; t < parts; t++) v = pm[t * inner + c] > v ? pm[t * inner + c] : v; \
                     mm[c] = isfinite(v) ? v : NAN; /* NaN, as rows */                                      \
                 }                                                                                          \
-                for (int64_t l = lo; l < hi; l++) {                                                        \
-                    const T *xr = xo + l * inner;                                                          \
-                    T *yr = yo + l * inner;                                                                \
-                    if (take_log) {                                                                        \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) s[c] += EXP(xr[c] - mm[c]);                    \
-                    } else {                                                                               \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) {                                              \
-                            yr[c] = EXP(xr[c] - mm[c]);                                                    \
-                            s[c] += yr[c];                                                                 \
-                        }                                                                                  \
-                    }                                                                                      \
-                }                                                                                          \
+                NAME##_exp_sum(xo, yo, inner, lo, hi, inner, mm, s, take_log);                             \
                 TB_PRAGMA(omp barrier)                                                                     \
                 for (int64_t c = 0; c < inner; c++) {                                                      \
                     T v = 0;                                                                               \
                     for (int64_t t = 0; t < parts; t++) v += ps[t * inner + c];                            \
-                    k[c] = take_log ? mm[c] + LOG(v) : (v == 0 || !isfinite(v)) ? NAN : (T)1 / v;          \
+                    k[c] = v;                                                                              \
                 }                                                                                          \
-                for (int64_t l = lo; l < hi; l++) {                                                        \
-                    const T *xr = xo + l * inner;                                                          \
-                    T *yr = yo + l * inner;                                                                \
-                    if (take_log) {                                                                        \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) yr[c] = xr[c] - k[c];                          \
-                    } else {                                                                               \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) yr[c] *= k[c];                                 \
-                    }                                                                                      \
-                }                                                                                          \
+                NAME##_finish(mm, k, k, inner, take_log);                                                  \
+                NAME##_scale(xo, yo, inner, lo, hi, inner, k, take_log);                                   \
                 TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
             }                                                                                              \
         }                                                                                                  \
@@ -215,16 +194,12 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
     }                                                                                                      \
     TB_CLONES void NAME(const T *x, T *y, int64_t outer, int64_t len, int64_t inner, int take_log) {    \
         const int64_t team = tb_parallel_ok(outer * len * inner) ? tb_get_num_threads() : 1;               \
-        /* few slices: split each one's columns when every part is 512 bytes wide at least, else its rows */ \
-        const int64_t parts = outer >= team ? 1 : inner * (int64_t)sizeof(T) >= 512 * team ? team : 0;     \
-        if (!parts && NAME##_rows(x, y, outer, len, inner, take_log, team) == 0) return;                  \
+        if (outer < team && NAME##_rows(x, y, outer, len, inner, take_log, team) == 0) return;            \
         TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
-        for (int64_t t = 0; t < outer * (parts ? parts : 1); t++) {                                        \
-            int64_t lo = 0, hi = inner;                                                                    \
-            if (parts > 1) tb_column_part(y, sizeof(T), inner, t % parts, parts, &lo, &hi);                \
-            for (int64_t c0 = lo, w; c0 < hi; c0 += w) { /* constant widths where possible: see _block */  \
-                const int64_t off = (t / (parts ? parts : 1)) * len * inner + c0, line = 64 / (int64_t)sizeof(T); \
-                w = hi - c0 >= TB_BLOCK ? TB_BLOCK : hi - c0 >= line ? line : hi - c0;                     \
+        for (int64_t t = 0; t < outer; t++)                                                                \
+            for (int64_t c0 = 0, w; c0 < inner; c0 += w) { /* constant widths where possible */            \
+                const int64_t off = t * len * inner + c0, line = 64 / (int64_t)sizeof(T);                  \
+                w = inner - c0 >= TB_BLOCK ? TB_BLOCK : inner - c0 >= line ? line : inner - c0;            \
                 if (w == TB_BLOCK)                                                                         \
                     NAME##_block(x + off, y + off, len, inner, TB_BLOCK, take_log);                        \
                 else if (w == line)                                                                        \
@@ -232,16 +207,14 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
                 else                                                                                       \
                     NAME##_block(x + off, y + off, len, inner, w, take_log);                               \
             }                                                                                              \
-        }                                                                                                  \
     }
 
+/* The backward's passes over rows [l0, l1): s = the column sums of g * y (of g for log_softmax), then dx. */
 #define TB_SOFTMAX_INNER_BACKWARD(NAME, T, EXP)                                                          \
-    TB_ALWAYS_INLINE static inline void NAME##_block(const T *y, const T *g, T *dx, int64_t len,          \
-                                                     int64_t inner, int64_t w, int take_log) {            \
-        T s[TB_BLOCK];                                                                                     \
-        for (int64_t c = 0; c < w; c++) s[c] = 0;                                                          \
-        for (int64_t l = 0; l < len; l++) {                                                                \
-            const T *yr = y + l * inner, *gr = g + l * inner;                                              \
+    TB_ALWAYS_INLINE static inline void NAME##_dot(const T *yo, const T *go, int64_t inner, int64_t l0,   \
+                                                   int64_t l1, int64_t w, T *s, int take_log) {           \
+        for (int64_t l = l0; l < l1; l++) {                                                                \
+            const T *yr = yo + l * inner, *gr = go + l * inner;                                            \
             if (take_log) {                                                                                \
                 _Pragma("omp simd")                                                                        \
                 for (int64_t c = 0; c < w; c++) s[c] += gr[c];                                             \
@@ -250,9 +223,13 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
                 for (int64_t c = 0; c < w; c++) s[c] += gr[c] * yr[c];                                     \
             }                                                                                              \
         }                                                                                                  \
-        for (int64_t l = 0; l < len; l++) {                                                                \
-            const T *yr = y + l * inner, *gr = g + l * inner;                                              \
-            T *dr = dx + l * inner;                                                                        \
+    }                                                                                                      \
+    TB_ALWAYS_INLINE static inline void NAME##_grad(const T *yo, const T *go, T *dxo, int64_t inner,      \
+                                                    int64_t l0, int64_t l1, int64_t w, const T *s,        \
+                                                    int take_log) {                                       \
+        for (int64_t l = l0; l < l1; l++) {                                                                \
+            const T *yr = yo + l * inner, *gr = go + l * inner;                                            \
+            T *dr = dxo + l * inner;                                                                       \
             if (take_log) {                                                                                \
                 _Pragma("omp simd")                                                                        \
                 for (int64_t c = 0; c < w; c++) dr[c] = gr[c] - EXP(yr[c]) * s[c];                         \
@@ -273,36 +250,16 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
             const int64_t lo = len * me / parts, hi = len * (me + 1) / parts;                              \
             T *s = scratch + me * inner, *k = scratch + (team + me) * inner;                               \
             for (int64_t o = 0; o < outer; o++) {                                                          \
-                const T *yo = y + o * len * inner, *go = g + o * len * inner;                              \
-                T *dxo = dx + o * len * inner;                                                             \
+                const int64_t off = o * len * inner;                                                       \
                 for (int64_t c = 0; c < inner; c++) s[c] = 0;                                              \
-                for (int64_t l = lo; l < hi; l++) {                                                        \
-                    const T *yr = yo + l * inner, *gr = go + l * inner;                                    \
-                    if (take_log) {                                                                        \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) s[c] += gr[c];                                 \
-                    } else {                                                                               \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) s[c] += gr[c] * yr[c];                         \
-                    }                                                                                      \
-                }                                                                                          \
+                NAME##_dot(y + off, g + off, inner, lo, hi, inner, s, take_log);                           \
                 TB_PRAGMA(omp barrier)                                                                     \
                 for (int64_t c = 0; c < inner; c++) {                                                      \
                     T v = 0;                                                                               \
                     for (int64_t t = 0; t < parts; t++) v += scratch[t * inner + c];                       \
                     k[c] = v;                                                                              \
                 }                                                                                          \
-                for (int64_t l = lo; l < hi; l++) {                                                        \
-                    const T *yr = yo + l * inner, *gr = go + l * inner;                                    \
-                    T *dr = dxo + l * inner;                                                               \
-                    if (take_log) {                                                                        \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) dr[c] = gr[c] - EXP(yr[c]) * k[c];             \
-                    } else {                                                                               \
-                        _Pragma("omp simd")                                                                \
-                        for (int64_t c = 0; c < inner; c++) dr[c] = yr[c] * (gr[c] - k[c]);                \
-                    }                                                                                      \
-                }                                                                                          \
+                NAME##_grad(y + off, g + off, dx + off, inner, lo, hi, inner, k, take_log);                \
                 TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
             }                                                                                              \
         }                                                                                                  \
@@ -316,9 +273,10 @@ static void tb_column_part(const void *out, size_t size, int64_t inner, int64_t 
         TB_PRAGMA(omp parallel for schedule(static) num_threads(team))                                     \
         for (int64_t t = 0; t < outer; t++)                                                                \
             for (int64_t c0 = 0; c0 < inner; c0 += TB_BLOCK) { /* no running state to keep in registers */ \
-                const int64_t off = t * len * inner + c0;                                                  \
-                NAME##_block(y + off, g + off, dx + off, len, inner, inner - c0 < TB_BLOCK ? inner - c0 : TB_BLOCK, \
-                             take_log);                                                                    \
+                const int64_t off = t * len * inner + c0, w = inner - c0 < TB_BLOCK ? inner - c0 : TB_BLOCK; \
+                T s[TB_BLOCK] = {0};                                                                       \
+                NAME##_dot(y + off, g + off, inner, 0, len, w, s, take_log);                               \
+                NAME##_grad(y + off, g + off, dx + off, inner, 0, len, w, s, take_log);                    \
             }                                                                                              \
     }
 
