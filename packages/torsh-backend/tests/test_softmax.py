@@ -152,7 +152,7 @@ def test_masked_entries_get_exactly_zero_and_bad_slices_nan(dtype, axis):
 
 @pytest.mark.parametrize("dtype", FAST)
 def test_middle_axis_kernels_for_every_output_alignment(dtype, random):
-    """The kernels read and write whole runs of each row wherever the output starts: any offset gives the same values."""
+    """Whole runs of each row are read and written wherever the output starts: any offset gives the same values."""
     from torsh_backend import _cdata
 
     x, g = random((300, 128), dtype, 1), random((300, 128), dtype, 2)
