@@ -16,7 +16,7 @@
 #define TB_CLONES
 #endif
 
-#define TB_LAYER_NORM(NAME, T)                                                                                 \
+#define TB_LAYER_NORM(NAME, T, SQRT)                                                                           \
     TB_CLONES void NAME(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd, int64_t rows, int64_t cols, \
               double eps, int rms) {                                                                            \
         TB_PARALLEL_ROWS(rows * cols)                                                                           \
@@ -31,7 +31,7 @@
             }                                                                                                   \
             _Pragma("omp simd reduction(+ : ss)")                                                               \
             for (int64_t c = 0; c < cols; c++) ss += (xr[c] - mu) * (xr[c] - mu);                               \
-            T m = mu, rs = (T)(1.0 / sqrt((double)ss / (double)cols + eps));                                    \
+            T m = mu, rs = (T)1 / SQRT(ss / (T)cols + (T)eps); /* in the row's type too, as PyTorch */          \
             if (!rms) mean[r] = m;                                                                              \
             rstd[r] = rs;                                                                                       \
             if (w && b) { /* the affine case in its own loop: NULL tests inside one would block vectorisation */ \
@@ -73,7 +73,7 @@
             }                                                                                                   \
             if (!dx) continue;                                                                                  \
             T *dr = dx + r * cols;                                                                              \
-            double sg = 0, sgx = 0;                                                                             \
+            T sg = 0, sgx = 0; /* in the row's type over the vector lanes, as the forward's statistics */       \
             if (w) { /* a loop per case: a NULL-or-not pointer inside the loop blocks vectorisation */         \
                 _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
                 for (int64_t c = 0; c < cols; c++) {                                                            \
@@ -88,7 +88,7 @@
                     sgx += gr[c] * ((xr[c] - m) * rs);                                                          \
                 }                                                                                               \
             }                                                                                                   \
-            T a = rms ? 0 : (T)(sg / (double)cols), k = (T)(sgx / (double)cols);                                \
+            T a = rms ? 0 : sg / (T)cols, k = sgx / (T)cols;                                                    \
             if (w) {                                                                                            \
                 _Pragma("omp simd")                                                                             \
                 for (int64_t c = 0; c < cols; c++) dr[c] = rs * (gr[c] * w[c] - a - (xr[c] - m) * rs * k);      \
@@ -148,7 +148,7 @@
         TB_PARALLEL_ROWS(n * c * s)                                                                             \
         for (int64_t ch = 0; ch < c; ch++) {                                                                    \
             T m = mean[ch], rs = rstd[ch];                                                                      \
-            double sg = 0, sgx = 0;                                                                             \
+            T sg = 0, sgx = 0; /* in the row's type over the vector lanes, as the forward's statistics */       \
             for (int64_t i = 0; i < n; i++) {                                                                   \
                 const T *xp = x + (i * c + ch) * s, *gp = g + (i * c + ch) * s;                                 \
                 _Pragma("omp simd reduction(+ : sg, sgx)")                                                      \
@@ -170,8 +170,8 @@
         }                                                                                                       \
     }
 
-TB_LAYER_NORM(tb_layer_norm_f32, float)
-TB_LAYER_NORM(tb_layer_norm_f64, double)
+TB_LAYER_NORM(tb_layer_norm_f32, float, sqrtf)
+TB_LAYER_NORM(tb_layer_norm_f64, double, sqrt)
 TB_LAYER_NORM_BACKWARD(tb_layer_norm_backward_f32, float)
 TB_LAYER_NORM_BACKWARD(tb_layer_norm_backward_f64, double)
 TB_BATCH_NORM_STATS(tb_batch_norm_stats_f32, float)
