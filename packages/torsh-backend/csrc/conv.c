@@ -300,10 +300,10 @@ TB_CONV2D(f32, float, tb_sgemm)
 TB_CONV2D(f64, double, tb_dgemm)
 
 /* Direct stride-1 convolution: no columns at all. Each member of the team copies an image into a zero-padded
-   buffer (rows of ceil(OW / VL) * VL + KW - 1 elements, so every vector load stays inside it), then for each block
-   of TB_OB output channels, pair of output rows and run of VL output columns keeps 2 * TB_OB vector accumulators
-   and adds weight * (vector loads of the two shifted input rows) for every (c, i, j): 2 * TB_OB multiply-adds per
-   TB_OB weight broadcasts and two loads. The
+   buffer (zeroed once, since every image overwrites the same interior; rows of ceil(OW / VL) * VL + KW - 1
+   elements, so every vector load stays inside it), then for each block of TB_OB output channels, pair of output
+   rows and run of VL output columns keeps 2 * TB_OB vector accumulators and adds weight * (vector loads of the two
+   shifted input rows) for every (c, i, j): 2 * TB_OB multiply-adds per TB_OB weight broadcasts and two loads. The
    weights are first repacked to (O blocks, C, KH, KW, TB_OB), zero padded past O. On x86-64 the kernel is also
    compiled for x86-64-v4 (one AVX-512 register per accumulator) and x86-64-v3, picked at load time. */
 #define TB_OB 8
@@ -384,8 +384,8 @@ TB_CONV2D(f64, double, tb_dgemm)
         {                                                                                                           \
             TB_MY_IMAGES(n, lo, hi);                                                                                \
             T *xp = tb_scratch(c * h2 * w2, sizeof(T), &status);                                                    \
+            if (xp) memset(xp, 0, (size_t)(c * h2 * w2) * sizeof(T)); /* the border stays zero; rows are copied in */ \
             for (int64_t b = lo; xp && b < hi; b++) {                                                               \
-                memset(xp, 0, (size_t)(c * h2 * w2) * sizeof(T));                                                   \
                 const int64_t rows = h < h2 - ph ? h : h2 - ph, cols = w < w2 - pw ? w : w2 - pw;                   \
                 for (int64_t ch = 0; cols > 0 && ch < c; ch++)                                                      \
                     for (int64_t iy = 0; iy < rows; iy++)                                                           \
