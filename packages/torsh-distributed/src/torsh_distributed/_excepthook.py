@@ -2,11 +2,13 @@
 other ranks waiting forever in their next collective."""
 
 import sys
+import time
 import traceback
 
 from . import _mpi
 
 _installed = False
+_FORWARD_SECONDS = 0.2
 
 
 def _abort_job(exc_type, exc, tb):
@@ -18,6 +20,9 @@ def _abort_job(exc_type, exc, tb):
     sys.stderr.write(f"[rank {rank}] uncaught {exc_type.__name__}; aborting all {world.Get_size()} ranks of the "
                      f"job:\n{prefixed}")
     sys.stderr.flush()
+    # MPI_Abort can end the launcher before it has read the message from this rank's pipe (seen once in CI: the
+    # job ended with no output at all); a moment first lets it forward what was written
+    time.sleep(_FORWARD_SECONDS)
     world.Abort(1)
 
 
