@@ -30,7 +30,7 @@ def _c_geometry(xp, x, geo):
                                                             (geo.dilation, 1), (geo.out_size, 1), (geo.in_size, 1)))
 
 
-def _fused_geometry(xp, x, geo):
+def fused_geometry(xp, x, geo):
     """_c_geometry when torsh-backend's fused conv2d kernels take ``x`` (groups 1), else None."""
     return _c_geometry(xp, x, geo) if geo.groups == 1 else None
 
@@ -41,7 +41,7 @@ __all__ = ["Geometry", "columns", "conv_in", "conv_out", "conv_w", "forward"]
 def forward(xp, x, w, b, geo, keep_columns):
     """(the convolution plus bias ``b`` (or None), x's columns for conv_w when ``keep_columns``, else None)."""
     n, o = x.shape[0], w.shape[0]
-    fused = _fused_geometry(xp, x, geo)
+    fused = fused_geometry(xp, x, geo)
     if fused is not None:
         kernel, stride, pad, dilation, out, size = fused
         y = ckernels.conv2d_forward(x.reshape(x.shape[:2] + size), w.reshape(w.shape[:2] + kernel), b, stride, pad,
@@ -98,7 +98,7 @@ def conv_in(xp, y, w, geo):
     n = y.shape[0]
     o, cg = w.shape[:2]
     g, d = geo.groups, len(geo.kernel)
-    fused = _fused_geometry(xp, y, geo)
+    fused = fused_geometry(xp, y, geo)
     if fused is not None:
         kernel, stride, pad, dilation, out, size = fused
         x = ckernels.conv2d_backward_input(y.reshape((n, o) + out), w.reshape((o, cg) + kernel), (n, cg) + size,
@@ -123,7 +123,7 @@ def conv_w(xp, x, y, geo, cols=None):
     """The adjoint of conv_out in w: correlate the input patches (``cols`` if already gathered) with ``y``."""
     o = y.shape[1]
     c = x.shape[1]
-    fused = _fused_geometry(xp, x, geo) if cols is None else None
+    fused = fused_geometry(xp, x, geo) if cols is None else None
     if fused is not None:
         kernel, stride, pad, dilation, out, size = fused
         n = x.shape[0]

@@ -36,8 +36,8 @@ def _conv(x, w, b, geo):
 def _conv_backward(node, g):
     x, w = node.saved_tensors
     need_x, need_w, need_b = (e is not None for e in node.next_functions)
-    if need_w and xp_of(g) is np and not is_grad_enabled():  # one aligned, contiguous g for both C kernels
-        g = wrap(ckernels.aligned(g._data))
+    if need_w and not is_grad_enabled() and K.fused_geometry(xp_of(g), g._data, node.geo) is not None:
+        g = wrap(ckernels.aligned(g._data))  # one aligned, contiguous g for both C gradient kernels
     cols, node.cols = node.cols, None
     return (_conv_input(g, w, None, node.geo) if need_x else None,
             _conv_weight(x, g, node.geo, cols) if need_w else None,
