@@ -20,10 +20,14 @@ def _abort_job(exc_type, exc, tb):
     sys.stderr.write(f"[rank {rank}] uncaught {exc_type.__name__}; aborting all {world.Get_size()} ranks of the "
                      f"job:\n{prefixed}")
     sys.stderr.flush()
-    # MPI_Abort can end the launcher before it has read the message from this rank's pipe (seen once in CI: the
-    # job ended with no output at all); a moment first lets it forward what was written
+    abort(world, 1)
+
+
+def abort(world, code):
+    """End every rank of the job with ``code``. MPI_Abort can end the launcher before it has read this rank's last
+    messages from its pipe (seen in CI: a failed job with none of them), so it waits a moment first."""
     time.sleep(_FORWARD_SECONDS)
-    world.Abort(1)
+    world.Abort(code)
 
 
 def install():

@@ -132,7 +132,7 @@ def _work(opts):
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if code and world.Get_size() > 1:
             print(f"[rank {world.Get_rank()}] exited with code {code}; aborting the job", file=sys.stderr, flush=True)
-            world.Abort(code)
+            _excepthook.abort(world, code)
         raise
     except BaseException as e:
         sys.excepthook(type(e), e, _script_frames(e.__traceback__))  # aborts the job when there are other ranks
