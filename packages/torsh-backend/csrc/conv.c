@@ -186,11 +186,6 @@ TB_COL2IM(tb_col2im_f64, double)
         }                                                                                                    \
     }
 
-/* Images [lo, hi) of n for this member of the team (a static split, no worksharing construct). */
-#define TB_MY_IMAGES(n, lo, hi)                                                                              \
-    const int64_t tb_parts = omp_get_num_threads(), tb_me = omp_get_thread_num();                            \
-    const int64_t lo = (n) * tb_me / tb_parts, hi = (n) * (tb_me + 1) / tb_parts
-
 /* Per-thread scratch of ``count`` elements; on failure sets *status to -1 (the caller's images are skipped). */
 static void *tb_scratch(int64_t count, size_t size, int *status) {
     void *p = malloc((size_t)count * size);
@@ -226,7 +221,7 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
         int status = tb_blas_ready() ? 0 : -2;                                                               \
         TB_PRAGMA(omp parallel if (!status && tb_parallel_ok(n * ck * len)) num_threads(tb_get_num_threads())) \
         if (!status) {                                                                                       \
-            TB_MY_IMAGES(n, lo, hi);                                                                         \
+            TB_MY_SHARE(n, lo, hi);                                                                          \
             const int64_t most = tb_chunk(ck, len, hi - lo);                                                    \
             T *cb = tb_scratch((ck + o) * most * len, sizeof(T), &status), *ob = cb + ck * most * len;       \
             for (int64_t b0 = lo; cb && b0 < hi; b0 += most) {                                               \
@@ -252,7 +247,7 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
         int status = !tb_blas_ready() ? -2 : part ? 0 : -1, used = 1;                                        \
         TB_PRAGMA(omp parallel if (!status && tb_parallel_ok(n * ck * len)) num_threads(team))               \
         if (!status) {                                                                                       \
-            TB_MY_IMAGES(n, lo, hi);                                                                         \
+            TB_MY_SHARE(n, lo, hi);                                                                          \
             if (tb_me == 0) used = (int)tb_parts;                                                            \
             const int64_t most = tb_chunk(ck, len, hi - lo);                                                    \
             T *cb = tb_scratch((ck + o) * most * len, sizeof(T), &status), *gt = cb + ck * most * len;       \
@@ -281,7 +276,7 @@ static int64_t tb_chunk(int64_t ck, int64_t len, int64_t count) {
         int status = tb_blas_ready() ? 0 : -2;                                                               \
         TB_PRAGMA(omp parallel if (!status && tb_parallel_ok(n * ck * len)) num_threads(tb_get_num_threads())) \
         if (!status) {                                                                                       \
-            TB_MY_IMAGES(n, lo, hi);                                                                         \
+            TB_MY_SHARE(n, lo, hi);                                                                          \
             const int64_t most = tb_chunk(ck, len, hi - lo);                                                    \
             T *cb = tb_scratch((ck + o) * most * len, sizeof(T), &status), *gt = cb + ck * most * len;       \
             for (int64_t b0 = lo; cb && b0 < hi; b0 += most) {                                               \
@@ -382,7 +377,7 @@ TB_CONV2D(f64, double, tb_dgemm)
                 wp[((oc / TB_OB) * c * kh * kw + r) * TB_OB + oc % TB_OB] = wt[oc * c * kh * kw + r];               \
         TB_PRAGMA(omp parallel if (tb_parallel_ok(n * o * oh * ow * c * kh * kw)) num_threads(tb_get_num_threads())) \
         {                                                                                                           \
-            TB_MY_IMAGES(n, lo, hi);                                                                                \
+            TB_MY_SHARE(n, lo, hi);                                                                                 \
             T *xp = tb_scratch(c * h2 * w2, sizeof(T), &status);                                                    \
             if (xp) memset(xp, 0, (size_t)(c * h2 * w2) * sizeof(T)); /* the border stays zero; rows are copied in */ \
             for (int64_t b = lo; xp && b < hi; b++) {                                                               \
@@ -493,7 +488,7 @@ static int tb_weight_v4(void) { return 0; }
         int status = 0;                                                                                             \
         TB_PRAGMA(omp parallel if (tb_parallel_ok(n * o * oh * ow * c * kh * kw)) num_threads(tb_get_num_threads())) \
         {                                                                                                           \
-            TB_MY_IMAGES(tasks, lo, hi); /* here: tasks (input channel, block of output channels) */                \
+            TB_MY_SHARE(tasks, lo, hi); /* tasks: (input channel, block of output channels) */                      \
             const int64_t each = kh * kwp * TB_OB * vl; /* a task's running vector sums */                          \
             T *xp = tb_scratch(h2 * w2 + (hi - lo) * each, sizeof(T), &status), *tot = xp + h2 * w2;                \
             if (xp) memset(xp, 0, (size_t)(h2 * w2 + (hi - lo) * each) * sizeof(T)); /* borders stay zero */        \

@@ -3,6 +3,8 @@
 #ifndef TORSH_OMP_LOOP_H
 #define TORSH_OMP_LOOP_H
 
+#include <omp.h>
+
 #include "parallel.h"
 
 #define TB_STR(x) #x
@@ -18,5 +20,11 @@
 
 /* Before a block that every team member runs, adding its partial result into VAR. */
 #define TB_PARALLEL_SUM(var) TB_PRAGMA(omp parallel reduction(+ : var) num_threads(tb_get_num_threads()))
+
+/* Inside a parallel region: this member's static share [lo, hi) of n items (images, rows, tasks), with no
+   worksharing construct; also names tb_parts (the team size) and tb_me (this member's number). */
+#define TB_MY_SHARE(n, lo, hi)                                                                               \
+    const int64_t tb_parts = omp_get_num_threads(), tb_me = omp_get_thread_num();                            \
+    const int64_t lo = (n) * tb_me / tb_parts, hi = (n) * (tb_me + 1) / tb_parts
 
 #endif

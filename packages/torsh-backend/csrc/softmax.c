@@ -93,6 +93,14 @@ static inline double tb_exp_f64(double x) { return exp(x); }
    neighbouring pieces of every row: on (1000, 128) that ran twice as slow as one core. */
 #define TB_BLOCK 64
 
+/* k[c] = the sum of the team's partial column sums part[t * inner + c], in thread order (the _rows helpers). */
+#define TB_SUM_PARTS(T, k, part, parts, inner)                                        \
+    for (int64_t c_ = 0; c_ < (inner); c_++) {                                        \
+        T v_ = 0;                                                                     \
+        for (int64_t t_ = 0; t_ < (parts); t_++) v_ += (part)[t_ * (inner) + c_];     \
+        (k)[c_] = v_;                                                                 \
+    }
+
 /* The passes over rows [l0, l1) of a w-wide run of a slice (row stride inner): column maxima into m, exponentials
    (written unless take_log) summed into s, then the scaling by k (1 / sum, or for log_softmax max + log sum). They
    are inlined into _block with a constant w (TB_BLOCK, or one cache line of elements) wherever the run allows, so
@@ -162,10 +170,9 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         if (!scratch) return -1;                                                                           \
         TB_PRAGMA(omp parallel num_threads(team))                                                          \
         {                                                                                                  \
-            const int64_t parts = omp_get_num_threads(), me = omp_get_thread_num();                        \
-            const int64_t lo = len * me / parts, hi = len * (me + 1) / parts;                              \
-            T *pm = scratch, *ps = scratch + team * inner, *m = pm + me * inner, *s = ps + me * inner;     \
-            T *mm = scratch + (2 * team + 2 * me) * inner, *k = mm + inner; /* this thread's combined ones */ \
+            TB_MY_SHARE(len, lo, hi);                                                                      \
+            T *pm = scratch, *ps = scratch + team * inner, *m = pm + tb_me * inner, *s = ps + tb_me * inner;     \
+            T *mm = scratch + (2 * team + 2 * tb_me) * inner, *k = mm + inner; /* this thread's combined ones */ \
             for (int64_t o = 0; o < outer; o++) {                                                          \
                 const T *xo = x + o * len * inner;                                                         \
                 T *yo = y + o * len * inner;                                                               \
@@ -174,16 +181,12 @@ static inline double tb_exp_f64(double x) { return exp(x); }
                 TB_PRAGMA(omp barrier)                                                                     \
                 for (int64_t c = 0; c < inner; c++) {                                                      \
                     T v = -INFINITY;                                                                       \
-                    for (int64_t t = 0; t < parts; t++) v = pm[t * inner + c] > v ? pm[t * inner + c] : v; \
+                    for (int64_t t = 0; t < tb_parts; t++) v = pm[t * inner + c] > v ? pm[t * inner + c] : v; \
                     mm[c] = isfinite(v) ? v : NAN; /* NaN, as rows */                                      \
                 }                                                                                          \
                 NAME##_exp_sum(xo, yo, inner, lo, hi, inner, mm, s, take_log);                             \
                 TB_PRAGMA(omp barrier)                                                                     \
-                for (int64_t c = 0; c < inner; c++) {                                                      \
-                    T v = 0;                                                                               \
-                    for (int64_t t = 0; t < parts; t++) v += ps[t * inner + c];                            \
-                    k[c] = v;                                                                              \
-                }                                                                                          \
+                TB_SUM_PARTS(T, k, ps, tb_parts, inner);                                                   \
                 NAME##_finish(mm, k, k, inner, take_log);                                                  \
                 NAME##_scale(xo, yo, inner, lo, hi, inner, k, take_log);                                   \
                 TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
@@ -246,19 +249,14 @@ static inline double tb_exp_f64(double x) { return exp(x); }
         if (!scratch) return -1;                                                                           \
         TB_PRAGMA(omp parallel num_threads(team))                                                          \
         {                                                                                                  \
-            const int64_t parts = omp_get_num_threads(), me = omp_get_thread_num();                        \
-            const int64_t lo = len * me / parts, hi = len * (me + 1) / parts;                              \
-            T *s = scratch + me * inner, *k = scratch + (team + me) * inner;                               \
+            TB_MY_SHARE(len, lo, hi);                                                                      \
+            T *s = scratch + tb_me * inner, *k = scratch + (team + tb_me) * inner;                               \
             for (int64_t o = 0; o < outer; o++) {                                                          \
                 const int64_t off = o * len * inner;                                                       \
                 for (int64_t c = 0; c < inner; c++) s[c] = 0;                                              \
                 NAME##_dot(y + off, g + off, inner, lo, hi, inner, s, take_log);                           \
                 TB_PRAGMA(omp barrier)                                                                     \
-                for (int64_t c = 0; c < inner; c++) {                                                      \
-                    T v = 0;                                                                               \
-                    for (int64_t t = 0; t < parts; t++) v += scratch[t * inner + c];                       \
-                    k[c] = v;                                                                              \
-                }                                                                                          \
+                TB_SUM_PARTS(T, k, scratch, tb_parts, inner);                                              \
                 NAME##_grad(y + off, g + off, dx + off, inner, lo, hi, inner, k, take_log);                \
                 TB_PRAGMA(omp barrier) /* the scratch is reused by the next slice */                       \
             }                                                                                              \

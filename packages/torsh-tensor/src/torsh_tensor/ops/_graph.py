@@ -53,9 +53,7 @@ def _fitted(node, *grads):
 
 
 def fit(g, meta, node, i):
-    """``g`` cast to the input's dtype and summed down to its shape; RuntimeError if it can't be."""
-    if g is None or meta is None:
-        return g
+    """``g`` (not None) cast to the input's dtype and summed down to its shape; RuntimeError if it can't be."""
     np_dtype, shape = meta
     if g._data.dtype != np_dtype:
         dtype = _NP2DT[np_dtype]
